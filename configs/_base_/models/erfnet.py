@@ -1,0 +1,42 @@
+# ERFNet (https://ieeexplore.ieee.org/document/8063438): the network body is
+# the backbone (mmrtseg's ERFNet, see configs/erfnet/README.md for why not
+# mmseg's), its final 2x2 stride-2 transposed convolution the decode head.
+norm_cfg = dict(type='BN', eps=1e-3, requires_grad=True)
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255,
+    # test images are padded to a multiple of the network's stride
+    test_cfg=dict(size_divisor=8))
+model = dict(
+    type='EncoderDecoder',
+    data_preprocessor=data_preprocessor,
+    backbone=dict(
+        type='ERFNet',
+        in_channels=3,
+        encoder_channels=(16, 64, 128),
+        encoder_dilations=((), (1, 1, 1, 1, 1), (2, 4, 8, 16, 2, 4, 8, 16)),
+        encoder_drop_rates=(0., 0.03, 0.3),
+        decoder_channels=(64, 16),
+        decoder_num_blocks=(2, 2),
+        norm_cfg=norm_cfg,
+        act_cfg=dict(type='ReLU')),
+    decode_head=dict(
+        type='DeconvClassifierHead',
+        in_channels=16,
+        in_index=-1,
+        kernel_size=2,
+        scale_factor=2,
+        dropout_ratio=0.,
+        num_classes=19,
+        ignore_index=255,
+        align_corners=False,
+        # the reference zoo's OHEM: pixels with p(true) < 0.7, at least
+        # 1/16 of the valid pixels
+        loss_decode=dict(
+            type='OhemCrossEntropyLoss', thresh=0.7, min_kept_ratio=1 / 16)),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))

@@ -1,0 +1,8 @@
+from .camvid import CamVidDataset
+from .transforms import (CheckSegMap, LoadAnnotationsChecked,
+                         LoadImageFromFileChecked)
+
+__all__ = [
+    'CamVidDataset', 'CheckSegMap', 'LoadAnnotationsChecked',
+    'LoadImageFromFileChecked'
+]

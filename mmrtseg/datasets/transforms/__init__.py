@@ -1,0 +1,4 @@
+from .loading import (CheckSegMap, LoadAnnotationsChecked,
+                      LoadImageFromFileChecked)
+
+__all__ = ['CheckSegMap', 'LoadAnnotationsChecked', 'LoadImageFromFileChecked']

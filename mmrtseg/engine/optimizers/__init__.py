@@ -1,0 +1,3 @@
+from .autocast_optim_wrapper import CPUAutocastOptimWrapper
+
+__all__ = ['CPUAutocastOptimWrapper']

@@ -1,0 +1,3 @@
+from .runner import RTSegRunner
+
+__all__ = ['RTSegRunner']

@@ -1,0 +1,3 @@
+from .one_cycle_lr import OneCycleLR
+
+__all__ = ['OneCycleLR']

@@ -1,0 +1,5 @@
+from .enet import ENet
+from .erfnet import ERFNet
+from .esnet import ESNet
+
+__all__ = ['ENet', 'ERFNet', 'ESNet']

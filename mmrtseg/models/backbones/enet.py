@@ -1,0 +1,451 @@
+"""ENet: A Deep Neural Network Architecture for Real-Time Semantic
+Segmentation, https://arxiv.org/abs/1606.02147.
+
+The network body (initial block, bottleneck stages 1-5) is the backbone;
+the final 2x2 transposed convolution to the classes is
+:class:`~mmrtseg.models.decode_heads.DeconvClassifierHead`. The layout
+follows the authors' Torch code: PReLU in the encoder, ReLU in the decoder,
+projections to ``out_channels / 4``, spatial dropout 0.01 in stage 1 and
+0.1 in stages 2-3, none in the decoder.
+"""
+import torch.nn as nn
+import torch.nn.functional as F
+from mmcv.cnn import ConvModule, build_activation_layer
+from mmengine.model import BaseModule
+
+from mmrtseg.registry import MODELS
+from ..layers import (ConvPoolDownsampler, DeconvUpsampler, FactorizedConv,
+                      channelwise_act_cfg, check_backbone_input)
+
+
+def _internal_channels(out_channels, internal_ratio, name):
+    if not isinstance(internal_ratio, int) or internal_ratio < 1:
+        raise ValueError(f'{name}: internal_ratio must be a positive int, got '
+                         f'{internal_ratio!r}')
+    if out_channels % internal_ratio:
+        raise ValueError(f'{name}: out_channels ({out_channels}) must be '
+                         f'divisible by internal_ratio ({internal_ratio})')
+    return out_channels // internal_ratio
+
+
+def _check_drop_rate(drop_rate, name):
+    if not 0 <= drop_rate < 1:
+        raise ValueError(f'{name}: drop_rate must be in [0, 1), got '
+                         f'{drop_rate!r}')
+
+
+def _build_act(act_cfg, channels):
+    return build_activation_layer(channelwise_act_cfg(act_cfg, channels))
+
+
+class ENetBottleneck(BaseModule):
+    """A regular, dilated or asymmetric ENet bottleneck (Fig. 2b).
+
+    ``act(x + dropout(expand(main(project(x)))))``: a 1x1 projection to
+    ``channels / internal_ratio``, the main convolution (a ``kernel_size``
+    square one dilated by ``dilation``, or if ``asymmetric`` a
+    ``kernel_size x 1`` then ``1 x kernel_size`` pair), and a 1x1 expansion
+    back to ``channels``; each convolution is followed by normalization and
+    all but the expansion by the activation. Convolutions feeding a
+    normalization have no bias.
+
+    Args:
+        channels (int): Channels of the input and the output.
+        kernel_size (int): Kernel size of the main convolution.
+            Defaults to 3.
+        dilation (int): Dilation of the main convolution. Defaults to 1.
+        asymmetric (bool): Whether the main convolution is factorized into
+            ``kernel_size x 1`` and ``1 x kernel_size``. Defaults to False.
+        internal_ratio (int): Channel reduction of the projection.
+            Defaults to 4.
+        drop_rate (float): Spatial dropout before the residual sum.
+            Defaults to 0.1.
+        conv_cfg (dict | None): Config of the convolutions. Defaults to None.
+        norm_cfg (dict): Config of the normalizations.
+            Defaults to ``dict(type='BN', eps=1e-3)``.
+        act_cfg (dict): Config of the activations (a ``PReLU`` learns one
+            slope per channel). Defaults to ``dict(type='PReLU')``.
+        init_cfg (dict | list[dict] | None): Initialization config.
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 channels,
+                 kernel_size=3,
+                 dilation=1,
+                 asymmetric=False,
+                 internal_ratio=4,
+                 drop_rate=0.1,
+                 conv_cfg=None,
+                 norm_cfg=dict(type='BN', eps=1e-3),
+                 act_cfg=dict(type='PReLU'),
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        name = type(self).__name__
+        internal = _internal_channels(channels, internal_ratio, name)
+        _check_drop_rate(drop_rate, name)
+        if asymmetric and dilation != 1:
+            raise ValueError(f'{name}: an asymmetric bottleneck is not '
+                             f'dilated in ENet, got dilation={dilation}')
+        self.channels = channels
+        self.project = ConvModule(
+            channels,
+            internal,
+            1,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=channelwise_act_cfg(act_cfg, internal))
+        if asymmetric:
+            self.main = FactorizedConv(
+                internal,
+                internal,
+                kernel_size=kernel_size,
+                bias=False,
+                conv_cfg=conv_cfg,
+                mid_act_cfg=None,
+                norm_cfg=norm_cfg,
+                act_cfg=act_cfg)
+        else:
+            self.main = ConvModule(
+                internal,
+                internal,
+                kernel_size,
+                padding=dilation * (kernel_size - 1) // 2,
+                dilation=dilation,
+                conv_cfg=conv_cfg,
+                norm_cfg=norm_cfg,
+                act_cfg=channelwise_act_cfg(act_cfg, internal))
+        self.expand = ConvModule(
+            internal,
+            channels,
+            1,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=None)
+        self.dropout = nn.Dropout2d(drop_rate) if drop_rate > 0 else None
+        self.act = _build_act(act_cfg, channels)
+
+    def forward(self, x):
+        out = self.expand(self.main(self.project(x)))
+        if self.dropout is not None:
+            out = self.dropout(out)
+        return self.act(out + x)
+
+
+class ENetDownsamplingBottleneck(BaseModule):
+    """The ENet bottleneck that halves the resolution (bottlenecks 1.0, 2.0).
+
+    Main branch: a 2x2 max-pool whose indices the decoder unpools with,
+    zero-padded from ``in_channels`` to ``out_channels`` maps. Extension: a
+    2x2 stride-2 projection to ``out_channels / internal_ratio``, a 3x3
+    convolution and a 1x1 expansion, each with normalization, the first two
+    with the activation; then spatial dropout. The sum is activated.
+
+    Args:
+        in_channels (int): Channels of the input.
+        out_channels (int): Channels of the output, at least
+            ``in_channels``.
+        internal_ratio (int): ``out_channels`` over the extension's width.
+            Defaults to 4.
+        drop_rate (float): Spatial dropout of the extension.
+            Defaults to 0.1.
+        conv_cfg (dict | None): Config of the convolutions. Defaults to None.
+        norm_cfg (dict): Config of the normalizations.
+            Defaults to ``dict(type='BN', eps=1e-3)``.
+        act_cfg (dict): Config of the activations.
+            Defaults to ``dict(type='PReLU')``.
+        init_cfg (dict | list[dict] | None): Initialization config.
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 in_channels,
+                 out_channels,
+                 internal_ratio=4,
+                 drop_rate=0.1,
+                 conv_cfg=None,
+                 norm_cfg=dict(type='BN', eps=1e-3),
+                 act_cfg=dict(type='PReLU'),
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        name = type(self).__name__
+        if out_channels < in_channels:
+            raise ValueError(f'{name}: out_channels ({out_channels}) must be '
+                             f'at least in_channels ({in_channels})')
+        internal = _internal_channels(out_channels, internal_ratio, name)
+        _check_drop_rate(drop_rate, name)
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.pool = nn.MaxPool2d(2, stride=2, return_indices=True)
+        self.project = ConvModule(
+            in_channels,
+            internal,
+            2,
+            stride=2,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=channelwise_act_cfg(act_cfg, internal))
+        self.main = ConvModule(
+            internal,
+            internal,
+            3,
+            padding=1,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=channelwise_act_cfg(act_cfg, internal))
+        self.expand = ConvModule(
+            internal,
+            out_channels,
+            1,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=None)
+        self.dropout = nn.Dropout2d(drop_rate) if drop_rate > 0 else None
+        self.act = _build_act(act_cfg, out_channels)
+
+    def forward(self, x):
+        """Return the output and the max-pool indices."""
+        shortcut, indices = self.pool(x)
+        shortcut = F.pad(shortcut,
+                         (0, 0, 0, 0, 0, self.out_channels - self.in_channels))
+        out = self.expand(self.main(self.project(x)))
+        if self.dropout is not None:
+            out = self.dropout(out)
+        return self.act(out + shortcut), indices
+
+
+class ENetUpsamplingBottleneck(BaseModule):
+    """The ENet bottleneck that doubles the resolution (bottlenecks 4.0, 5.0).
+
+    Main branch: a 1x1 convolution with normalization to ``out_channels``,
+    then max-unpooling with the indices of the matching downsampling
+    bottleneck. Extension: a 1x1 projection to
+    ``out_channels / internal_ratio``, a 3x3 stride-2 transposed
+    convolution and a 1x1 expansion, each with normalization, the first two
+    with the activation. The sum is activated.
+
+    Args:
+        in_channels (int): Channels of the input.
+        out_channels (int): Channels of the output.
+        internal_ratio (int): ``out_channels`` over the extension's width.
+            Defaults to 4.
+        drop_rate (float): Spatial dropout of the extension; the official
+            decoder has none. Defaults to 0.
+        conv_cfg (dict | None): Config of the 1x1 convolutions.
+            Defaults to None.
+        norm_cfg (dict): Config of the normalizations.
+            Defaults to ``dict(type='BN', eps=1e-3)``.
+        act_cfg (dict): Config of the activations.
+            Defaults to ``dict(type='ReLU')``.
+        init_cfg (dict | list[dict] | None): Initialization config.
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 in_channels,
+                 out_channels,
+                 internal_ratio=4,
+                 drop_rate=0.,
+                 conv_cfg=None,
+                 norm_cfg=dict(type='BN', eps=1e-3),
+                 act_cfg=dict(type='ReLU'),
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        name = type(self).__name__
+        internal = _internal_channels(out_channels, internal_ratio, name)
+        _check_drop_rate(drop_rate, name)
+        self.shortcut_conv = ConvModule(
+            in_channels,
+            out_channels,
+            1,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=None)
+        self.unpool = nn.MaxUnpool2d(2, stride=2)
+        self.project = ConvModule(
+            in_channels,
+            internal,
+            1,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=channelwise_act_cfg(act_cfg, internal))
+        self.main = DeconvUpsampler(
+            internal,
+            internal,
+            kernel_size=3,
+            scale_factor=2,
+            bias=False,
+            norm_cfg=norm_cfg,
+            act_cfg=act_cfg)
+        self.expand = ConvModule(
+            internal,
+            out_channels,
+            1,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=None)
+        self.dropout = nn.Dropout2d(drop_rate) if drop_rate > 0 else None
+        self.act = _build_act(act_cfg, out_channels)
+
+    def forward(self, x, indices):
+        """Upsample ``x`` with the max-pool ``indices`` of the encoder."""
+        shortcut = self.unpool(self.shortcut_conv(x), indices)
+        out = self.expand(self.main(self.project(x)))
+        if self.dropout is not None:
+            out = self.dropout(out)
+        return self.act(out + shortcut)
+
+
+_ASYMMETRIC5 = dict(kernel_size=5, asymmetric=True)
+#: Bottlenecks x.1 - x.8 of stages 2 and 3 (Table 1 of the paper).
+ENET_STAGE2_BLOCKS = (dict(), dict(dilation=2), _ASYMMETRIC5, dict(dilation=4),
+                      dict(), dict(dilation=8), _ASYMMETRIC5,
+                      dict(dilation=16))
+
+
+@MODELS.register_module()
+class ENet(BaseModule):
+    """The ENet body: initial block and bottleneck stages 1-5.
+
+    Each encoder stage is a downsampling bottleneck followed by
+    :class:`ENetBottleneck` s; each decoder stage an
+    :class:`ENetUpsamplingBottleneck` (unpooling with the indices of the
+    mirrored encoder stage) followed by regular bottlenecks. With the
+    defaults this is ENet as published (stages 2 and 3 are one encoder
+    stage here, stage 3 having no downsampling).
+
+    Returns a tuple of two maps: the encoder output (``stage_channels[-1]``
+    channels at 1/8 of the input for the defaults) and the decoder output
+    (``decoder_channels[-1]`` channels at 1/2), which
+    ``DeconvClassifierHead`` turns into full-resolution logits. Inputs must
+    have height and width divisible by ``2 ** (len(stage_channels) + 1)``.
+
+    Args:
+        in_channels (int): Channels of the input image. Defaults to 3.
+        stem_channels (int): Channels of the initial block's output.
+            Defaults to 16.
+        stage_channels (tuple[int]): Channels of each encoder stage.
+            Defaults to (64, 128).
+        stage_blocks (tuple[tuple[dict]]): For each encoder stage, the
+            keyword arguments (``kernel_size``, ``dilation``, ``asymmetric``)
+            of each bottleneck after its downsampling one. Defaults to four
+            regular bottlenecks, then bottlenecks 2.1-2.8 twice.
+        drop_rates (tuple[float]): Spatial dropout of each encoder stage.
+            Defaults to (0.01, 0.1).
+        decoder_channels (tuple[int]): Channels of each decoder stage, one
+            per encoder stage; stage i unpools with the indices of encoder
+            stage -1-i, so it has that stage's input channels.
+            Defaults to (64, 16).
+        decoder_num_blocks (tuple[int]): Regular bottlenecks after each
+            upsampling one. Defaults to (2, 1).
+        internal_ratio (int): Channel reduction inside the bottlenecks.
+            Defaults to 4.
+        conv_cfg (dict | None): Config of the convolutions. Defaults to None.
+        norm_cfg (dict): Config of the normalizations.
+            Defaults to ``dict(type='BN', eps=1e-3, requires_grad=True)``.
+        encoder_act_cfg (dict): Activation of the initial block and the
+            encoder. Defaults to ``dict(type='PReLU')`` (per channel).
+        decoder_act_cfg (dict): Activation of the decoder.
+            Defaults to ``dict(type='ReLU')``.
+        init_cfg (dict | list[dict] | None): Initialization config.
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 in_channels=3,
+                 stem_channels=16,
+                 stage_channels=(64, 128),
+                 stage_blocks=((dict(), ) * 4, ENET_STAGE2_BLOCKS * 2),
+                 drop_rates=(0.01, 0.1),
+                 decoder_channels=(64, 16),
+                 decoder_num_blocks=(2, 1),
+                 internal_ratio=4,
+                 conv_cfg=None,
+                 norm_cfg=dict(type='BN', eps=1e-3, requires_grad=True),
+                 encoder_act_cfg=dict(type='PReLU'),
+                 decoder_act_cfg=dict(type='ReLU'),
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        num_stages = len(stage_channels)
+        for name, value in (('stage_blocks', stage_blocks),
+                            ('drop_rates', drop_rates),
+                            ('decoder_channels', decoder_channels),
+                            ('decoder_num_blocks', decoder_num_blocks)):
+            if len(value) != num_stages:
+                raise ValueError(
+                    f'ENet: {name} needs one entry per encoder stage '
+                    f'(len(stage_channels) = {num_stages}), got {value!r}')
+        unpooled = (stem_channels, ) + tuple(stage_channels[:-1])
+        if tuple(decoder_channels) != unpooled[::-1]:
+            raise ValueError(
+                'ENet: decoder stage i unpools with the max-pool indices of '
+                'encoder stage -1-i, so decoder_channels must be the input '
+                f'channels of the encoder stages reversed, {unpooled[::-1]}, '
+                f'got {tuple(decoder_channels)}')
+        self.in_channels = in_channels
+        self.size_divisor = 2**(num_stages + 1)
+
+        self.stem = ConvPoolDownsampler(
+            in_channels,
+            stem_channels,
+            conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg,
+            act_cfg=encoder_act_cfg)
+        common = dict(
+            internal_ratio=internal_ratio, conv_cfg=conv_cfg,
+            norm_cfg=norm_cfg)
+        self.downsamples = nn.ModuleList()
+        self.encoder_stages = nn.ModuleList()
+        channels = stem_channels
+        for out_channels, blocks, drop_rate in zip(stage_channels,
+                                                   stage_blocks, drop_rates):
+            self.downsamples.append(
+                ENetDownsamplingBottleneck(
+                    channels,
+                    out_channels,
+                    drop_rate=drop_rate,
+                    act_cfg=encoder_act_cfg,
+                    **common))
+            self.encoder_stages.append(
+                nn.Sequential(*[
+                    ENetBottleneck(
+                        out_channels,
+                        drop_rate=drop_rate,
+                        act_cfg=encoder_act_cfg,
+                        **common,
+                        **block) for block in blocks
+                ]))
+            channels = out_channels
+
+        self.upsamples = nn.ModuleList()
+        self.decoder_stages = nn.ModuleList()
+        for out_channels, num_blocks in zip(decoder_channels,
+                                            decoder_num_blocks):
+            self.upsamples.append(
+                ENetUpsamplingBottleneck(
+                    channels, out_channels, act_cfg=decoder_act_cfg,
+                    **common))
+            self.decoder_stages.append(
+                nn.Sequential(*[
+                    ENetBottleneck(
+                        out_channels,
+                        drop_rate=0.,
+                        act_cfg=decoder_act_cfg,
+                        **common) for _ in range(num_blocks)
+                ]))
+            channels = out_channels
+
+    def forward(self, x):
+        check_backbone_input(self, x, self.in_channels, self.size_divisor)
+        x = self.stem(x)
+        pool_indices = []
+        for downsample, stage in zip(self.downsamples, self.encoder_stages):
+            x, indices = downsample(x)
+            pool_indices.append(indices)
+            x = stage(x)
+        encoder_out = x
+        for upsample, stage, indices in zip(self.upsamples,
+                                            self.decoder_stages,
+                                            reversed(pool_indices)):
+            x = stage(upsample(x, indices))
+        return encoder_out, x

@@ -1,0 +1,13 @@
+"""Blocks shared by several papers; a block used by one paper stays in that
+paper's backbone file."""
+from .activation import channelwise_act_cfg
+from .downsampler import ConvPoolDownsampler
+from .factorized_conv import FactorizedConv
+from .input_checks import check_backbone_input
+from .non_bottleneck_1d import NonBottleneck1d
+from .upsampler import DeconvUpsampler, deconv_padding
+
+__all__ = [
+    'channelwise_act_cfg', 'check_backbone_input', 'ConvPoolDownsampler',
+    'FactorizedConv', 'NonBottleneck1d', 'DeconvUpsampler', 'deconv_padding'
+]

@@ -1,0 +1,3 @@
+from .tiny_net import TinyNet
+
+__all__ = ['TinyNet']

@@ -1,0 +1,81 @@
+"""Every config under configs/ loads, names only registered types, and
+builds its model; a forward pass runs for each model config."""
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+
+from mmrtseg.registry import (DATASETS, HOOKS, METRICS, MODELS,
+                              PARAM_SCHEDULERS, TRANSFORMS)
+from mmrtseg.utils import register_all_modules
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIGS = sorted(
+    p for p in (REPO / 'configs').rglob('*.py') if '_base_' not in p.parts)
+
+
+def test_there_are_configs_for_each_seed_model():
+    names = {p.parent.name for p in CONFIGS}
+    assert {'enet', 'erfnet', 'esnet'} <= names
+
+
+def pipeline_types(pipeline):
+    for step in pipeline:
+        yield step['type']
+        for key in ('transforms', ):
+            for inner in step.get(key, []):
+                if isinstance(inner, list):
+                    for t in inner:
+                        yield from pipeline_types([t])
+                else:
+                    yield from pipeline_types([inner])
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.name)
+def test_config_builds(path):
+    register_all_modules()
+    cfg = Config.fromfile(path)
+    assert cfg.default_scope == 'mmrtseg'
+    model = MODELS.build(cfg.model)
+    num_classes = cfg.model.decode_head.num_classes
+    h, w = 64, 96
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.zeros(1, 3, h, w), None, 'tensor')
+    assert out.shape == (1, num_classes, h, w)
+
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        dataset = cfg[loader]['dataset']
+        assert DATASETS.get(dataset['type']) is not None, dataset['type']
+        for name in pipeline_types(dataset['pipeline']):
+            assert TRANSFORMS.get(name) is not None, (loader, name)
+        checks = [s for s in dataset['pipeline'] if s['type'] == 'CheckSegMap']
+        assert checks and checks[0]['num_classes'] == num_classes, loader
+    for metric in cfg.val_evaluator:
+        assert METRICS.get(metric['type']) is not None
+    assert {m['type'] for m in cfg.test_evaluator} >= {
+        'IoUMetric', 'BoundaryFScore'}
+    for hook in cfg.custom_hooks:
+        assert HOOKS.get(hook['type']) is not None
+    for scheduler in cfg.param_scheduler:
+        assert PARAM_SCHEDULERS.get(scheduler['type']) is not None
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.name)
+def test_config_follows_the_reference_recipe(path):
+    cfg = Config.fromfile(path)
+    assert cfg.optim_wrapper.optimizer == dict(
+        type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4) or \
+        '300i' in path.name
+    loss = cfg.model.decode_head.loss_decode
+    assert loss['type'] == 'OhemCrossEntropyLoss'
+    assert loss['thresh'] == 0.7 and loss['min_kept_ratio'] == 1 / 16
+    assert [h['type'] for h in cfg.custom_hooks].count(
+        'ProgressiveEMAHook') == 1
+    (scheduler, ) = cfg.param_scheduler
+    assert scheduler['type'] == 'OneCycleLR'
+    if scheduler.get('by_epoch'):
+        assert scheduler['pct_start'] * scheduler['total_steps'] == 3
+        assert scheduler['total_steps'] == cfg.train_cfg.max_epochs
+        assert cfg.train_cfg.max_epochs in (200, 800)

@@ -1,0 +1,141 @@
+"""Test a checkpoint: mIoU and boundary F-score (BoundaryFScore is added to
+the evaluators when the config lacks it).
+
+    python tools/test.py CONFIG CHECKPOINT
+    python tools/test.py CONFIG CHECKPOINT --show-dir vis --out preds
+    bash tools/dist_test.sh CONFIG CHECKPOINT 2
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import Config, ConfigDict, DictAction
+
+# the repository root, so that configs can custom_import `projects.*`
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmrtseg.utils import (build_runner, explain_unknown_types,  # noqa: E402
+                           init_cpu_distributed, register_all_modules)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description='Test a segmentor: mIoU and boundary F-score')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
+    parser.add_argument(
+        '--out', help='directory where predictions are saved as label PNGs')
+    parser.add_argument(
+        '--show', action='store_true', help='show prediction results')
+    parser.add_argument(
+        '--show-dir',
+        help='directory where pictures of ground truth beside prediction '
+        'overlays are written')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--no-boundary',
+        action='store_true',
+        help='do not add BoundaryFScore to the evaluators')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value (xxx=[a,b] lists)')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument(
+        '--tta', action='store_true', help='test time augmentation')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def as_list(evaluator):
+    if evaluator is None:
+        return []
+    if isinstance(evaluator, (dict, ConfigDict)):
+        if 'metrics' in evaluator:  # an Evaluator dict
+            return as_list(evaluator['metrics'])
+        return [evaluator]
+    return list(evaluator)
+
+
+def add_boundary_metric(cfg):
+    metrics = as_list(cfg.get('test_evaluator'))
+    if not any(m.get('type') == 'BoundaryFScore' for m in metrics):
+        ignore_index = cfg.model.get('decode_head', {}).get(
+            'ignore_index', 255)
+        metrics.append(
+            dict(type='BoundaryFScore', ignore_index=ignore_index))
+    cfg.test_evaluator = metrics
+
+
+def save_predictions(cfg, out_dir):
+    metrics = as_list(cfg.test_evaluator)
+    iou = [m for m in metrics if m.get('type') == 'IoUMetric']
+    if not iou:
+        raise ValueError(f'--out needs an IoUMetric in test_evaluator of '
+                         f'{cfg.filename}')
+    iou[0]['output_dir'] = out_dir
+    iou[0]['keep_results'] = True
+    cfg.test_evaluator = metrics
+
+
+def trigger_visualization_hook(cfg, args):
+    hooks = cfg.default_hooks
+    if 'visualization' not in hooks:
+        raise RuntimeError(
+            f'--show/--show-dir need default_hooks.visualization (type='
+            f'"SegVisualizationHook") in {cfg.filename}')
+    hook = hooks['visualization']
+    hook['draw'] = True
+    if args.show:
+        hook['show'] = True
+        hook['wait_time'] = args.wait_time
+    if args.show_dir:
+        visualizer = cfg.visualizer
+        visualizer['save_dir'] = args.show_dir
+
+
+def main():
+    args = parse_args()
+    register_all_modules()
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+    if not args.no_boundary:
+        add_boundary_metric(cfg)
+    if args.out is not None:
+        save_predictions(cfg, args.out)
+    if args.show or args.show_dir:
+        trigger_visualization_hook(cfg, args)
+    if args.tta:
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+
+    init_cpu_distributed(cfg, args.launcher)
+    runner = build_runner(cfg)
+    with explain_unknown_types():
+        runner.test()
+
+
+if __name__ == '__main__':
+    main()
