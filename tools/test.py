@@ -97,6 +97,7 @@ def trigger_visualization_hook(cfg, args):
             f'"SegVisualizationHook") in {cfg.filename}')
     hook = hooks['visualization']
     hook['draw'] = True
+    hook['interval'] = 1  # every test image, not one in 50
     if args.show:
         hook['show'] = True
         hook['wait_time'] = args.wait_time
