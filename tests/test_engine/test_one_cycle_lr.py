@@ -65,3 +65,9 @@ def test_rejects_unknown_strategy_in_state():
     state['anneal_strategy'] = 'step'
     with pytest.raises(ValueError, match='anneal_strategy'):
         scheduler.load_state_dict(state)
+
+
+def test_too_short_warm_up_is_a_clear_error():
+    optimizer = torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=0.01)
+    with pytest.raises(ValueError, match='at least 2 steps'):
+        OneCycleLR(optimizer, eta_max=0.01, total_steps=2, pct_start=0.5)

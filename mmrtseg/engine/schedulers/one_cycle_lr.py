@@ -19,6 +19,17 @@ class OneCycleLR(MMEngineOneCycleLR):
     mmrtseg config is this class; arguments as mmengine's.
     """
 
+    def __init__(self, optimizer, *args, **kwargs):
+        try:
+            super().__init__(optimizer, *args, **kwargs)
+        except ZeroDivisionError as error:
+            raise ValueError(
+                'OneCycleLR: each phase needs at least 2 steps; the warm-up '
+                'ends at step pct_start * total_steps - 1, got pct_start='
+                f'{kwargs.get("pct_start", 0.3)} and total_steps='
+                f'{kwargs.get("total_steps")} (iterations when converted '
+                'from epochs): raise total_steps or pct_start') from error
+
     _STRATEGIES = {
         'cos': OneCycleParamScheduler._annealing_cos,
         'linear': OneCycleParamScheduler._annealing_linear,

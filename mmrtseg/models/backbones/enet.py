@@ -289,7 +289,11 @@ class ENetUpsamplingBottleneck(BaseModule):
 
     def forward(self, x, indices):
         """Upsample ``x`` with the max-pool ``indices`` of the encoder."""
-        shortcut = self.unpool(self.shortcut_conv(x), indices)
+        # Python ints, so that jit tracing (FLOP counting, export) can
+        # check the size; a 2x2 stride-2 pool halved even sizes exactly.
+        output_size = [2 * int(size) for size in x.shape[-2:]]
+        shortcut = self.unpool(
+            self.shortcut_conv(x), indices, output_size=output_size)
         out = self.expand(self.main(self.project(x)))
         if self.dropout is not None:
             out = self.dropout(out)
