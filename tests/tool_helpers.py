@@ -1,5 +1,6 @@
 """Helpers of the tool tests: a small real CamVid subset and running tools."""
 import os
+import textwrap
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,69 @@ def run_tool(args, timeout=900, env=None):
             f'--- stdout ---\n{proc.stdout[-6000:]}\n'
             f'--- stderr ---\n{proc.stderr[-6000:]}')
     return proc.stdout + proc.stderr
+
+
+def write_enet_camvid_config(path, data_root, *, crop, max_iters, pct_start,
+                             batch_size, val_size=None, checkpoint_interval,
+                             eta_max=0.05, ratio_range=(0.5, 2.0)):
+    """Write a config that inherits the ENet CamVid recipe and trains it
+    iteration by iteration, in one process, on small crops of images
+    rescaled around ``2 * crop`` (h, w). ``val_size`` (w, h) adds a
+    validation at the end, images resized to it; None runs no validation."""
+    h, w = crop
+    val = ''
+    if val_size is None:
+        val = """
+            val_dataloader = None
+            val_evaluator = None
+            val_cfg = None
+            test_dataloader = None
+            test_evaluator = None
+            test_cfg = None"""
+    else:
+        val = f"""
+            test_pipeline = [
+                dict(type='LoadImageFromFileChecked'),
+                dict(type='Resize', scale={tuple(val_size)}, keep_ratio=False),
+                dict(type='LoadAnnotationsChecked'),
+                dict(type='CheckSegMap', num_classes=11),
+                dict(type='PackSegInputs')
+            ]
+            val_dataloader = dict(
+                num_workers=0, persistent_workers=False,
+                dataset=dict(data_root=data_root, pipeline=test_pipeline))
+            test_dataloader = val_dataloader"""
+    path = Path(path)
+    path.write_text(textwrap.dedent(f"""
+            _base_ = '{REPO}/configs/enet/enet_1xb8-300i_camvid-320x240.py'
+            data_root = '{data_root}'
+            crop = {tuple(crop)}
+            train_pipeline = [
+                dict(type='LoadImageFromFileChecked'),
+                dict(type='LoadAnnotationsChecked'),
+                dict(type='CheckSegMap', num_classes=11),
+                dict(type='RandomResize', scale={(2 * w, 2 * h)},
+                     ratio_range={tuple(ratio_range)}, keep_ratio=True),
+                dict(type='RandomCrop', crop_size=crop, cat_max_ratio=0.75),
+                dict(type='RandomFlip', prob=0.5),
+                dict(type='PhotoMetricDistortion'),
+                dict(type='PackSegInputs')
+            ]
+            model = dict(data_preprocessor=dict(size=crop))
+            train_dataloader = dict(
+                batch_size={batch_size}, num_workers=0,
+                persistent_workers=False,
+                dataset=dict(data_root=data_root, pipeline=train_pipeline))
+            max_iters = {max_iters}
+            param_scheduler = [
+                dict(type='OneCycleLR', eta_max={eta_max},
+                     total_steps=max_iters, pct_start={pct_start},
+                     by_epoch=False)
+            ]
+            train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+            default_hooks = dict(
+                logger=dict(interval=1),
+                checkpoint=dict(interval={checkpoint_interval},
+                                save_last=True))""") + textwrap.dedent(val) +
+                    '\n')
+    return path

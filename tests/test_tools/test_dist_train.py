@@ -2,55 +2,20 @@
 import os
 import subprocess
 import sys
-import textwrap
 
 import torch
 
 from mmrtseg.engine import allow_checkpoint_globals
-from tool_helpers import REPO, make_camvid_subset
+from tool_helpers import (REPO, make_camvid_subset,
+                          write_enet_camvid_config)
 
 
 def test_dist_train_two_processes_on_cpu(tmp_path, camvid_root):
     data_root = make_camvid_subset(camvid_root, tmp_path / 'camvid', 8, 2)
-    config = tmp_path / 'enet_dist.py'
-    config.write_text(textwrap.dedent(f"""
-        _base_ = '{REPO}/configs/enet/enet_1xb8-300i_camvid-320x240.py'
-        data_root = '{data_root}'
-        crop = (96, 128)
-        train_pipeline = [
-            dict(type='LoadImageFromFileChecked'),
-            dict(type='LoadAnnotationsChecked'),
-            dict(type='CheckSegMap', num_classes=11),
-            dict(type='RandomResize', scale=(160, 120),
-                 ratio_range=(0.5, 2.0), keep_ratio=True),
-            dict(type='RandomCrop', crop_size=crop, cat_max_ratio=0.75),
-            dict(type='RandomFlip', prob=0.5),
-            dict(type='PackSegInputs')
-        ]
-        test_pipeline = [
-            dict(type='LoadImageFromFileChecked'),
-            dict(type='Resize', scale=(128, 96), keep_ratio=False),
-            dict(type='LoadAnnotationsChecked'),
-            dict(type='CheckSegMap', num_classes=11),
-            dict(type='PackSegInputs')
-        ]
-        model = dict(data_preprocessor=dict(size=crop))
-        train_dataloader = dict(
-            batch_size=2, num_workers=0, persistent_workers=False,
-            dataset=dict(data_root=data_root, pipeline=train_pipeline))
-        val_dataloader = dict(
-            num_workers=0, persistent_workers=False,
-            dataset=dict(data_root=data_root, pipeline=test_pipeline))
-        test_dataloader = val_dataloader
-        max_iters = 4
-        param_scheduler = [
-            dict(type='OneCycleLR', eta_max=0.05, total_steps=max_iters,
-                 pct_start=0.5, by_epoch=False)
-        ]
-        train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-        default_hooks = dict(logger=dict(interval=1),
-                             checkpoint=dict(interval=max_iters))
-    """))
+    config = write_enet_camvid_config(
+        tmp_path / 'enet_dist.py', data_root, crop=(96, 128), max_iters=4,
+        pct_start=0.5, batch_size=2, val_size=(128, 96),
+        checkpoint_interval=4)
     work_dir = tmp_path / 'work'
     env = dict(os.environ, PYTHON=sys.executable, PORT='29517',
                OMP_NUM_THREADS='1', PYTHONUNBUFFERED='1')

@@ -1,5 +1,6 @@
 """tools/train.py --resume continues an interrupted run exactly: N
 iterations, a crash, a resume to 2N, equal to an uninterrupted 2N run."""
+import os
 import subprocess
 import sys
 import textwrap
@@ -7,7 +8,8 @@ import textwrap
 import torch
 
 from mmrtseg.engine import allow_checkpoint_globals
-from tool_helpers import REPO, make_camvid_subset, run_tool
+from tool_helpers import (REPO, make_camvid_subset, run_tool,
+                          write_enet_camvid_config)
 
 N = 3
 
@@ -36,42 +38,10 @@ class CrashAfterIterHook(Hook):
 def write_configs(tmp_path, data_root):
     # The full recipe: random scale/crop/flip/colour, ENet with dropout,
     # SGD + one-cycle schedule, OHEM, EMA for validation.
-    config = tmp_path / 'enet_resume.py'
-    config.write_text(textwrap.dedent(f"""
-        _base_ = '{REPO}/configs/enet/enet_1xb8-300i_camvid-320x240.py'
-        data_root = '{data_root}'
-        crop = (96, 128)
-        train_pipeline = [
-            dict(type='LoadImageFromFileChecked'),
-            dict(type='LoadAnnotationsChecked'),
-            dict(type='CheckSegMap', num_classes=11),
-            dict(type='RandomResize', scale=(160, 120),
-                 ratio_range=(0.5, 2.0), keep_ratio=True),
-            dict(type='RandomCrop', crop_size=crop, cat_max_ratio=0.75),
-            dict(type='RandomFlip', prob=0.5),
-            dict(type='PhotoMetricDistortion'),
-            dict(type='PackSegInputs')
-        ]
-        model = dict(data_preprocessor=dict(size=crop))
-        train_dataloader = dict(
-            batch_size=2, num_workers=0, persistent_workers=False,
-            dataset=dict(data_root=data_root, pipeline=train_pipeline))
-        val_dataloader = None
-        val_evaluator = None
-        val_cfg = None
-        test_dataloader = None
-        test_evaluator = None
-        test_cfg = None
-        max_iters = {2 * N}
-        param_scheduler = [
-            dict(type='OneCycleLR', eta_max=0.05, total_steps=max_iters,
-                 pct_start=0.3, by_epoch=False)
-        ]
-        train_cfg = dict(max_iters=max_iters, val_interval=1000)
-        default_hooks = dict(
-            logger=dict(interval=1),
-            checkpoint=dict(interval={N}, save_last=True))
-    """))
+    config = write_enet_camvid_config(
+        tmp_path / 'enet_resume.py', data_root, crop=(96, 128),
+        max_iters=2 * N, pct_start=0.3, batch_size=2, val_size=None,
+        checkpoint_interval=N)
     crashing = tmp_path / 'enet_resume_crash.py'
     crashing.write_text(textwrap.dedent(f"""
         _base_ = './enet_resume.py'
@@ -101,7 +71,7 @@ def test_resume_equals_uninterrupted_run(tmp_path, camvid_root):
         [sys.executable, 'tools/train.py', str(crashing), '--work-dir',
          str(interrupted)],
         cwd=REPO, capture_output=True, text=True, timeout=600,
-        env={**__import__('os').environ, 'PYTHONPATH': str(tmp_path)})
+        env={**os.environ, 'PYTHONPATH': str(tmp_path)})
     assert crash.returncode == 17, crash.stdout[-3000:] + crash.stderr[-3000:]
     assert (interrupted / f'iter_{N}.pth').exists()
     assert not (interrupted / f'iter_{2 * N}.pth').exists()

@@ -1,63 +1,26 @@
 """End to end: tools/train.py on a handful of real CamVid images, then
 tools/test.py on the checkpoint (mIoU and boundary F, --out, --show-dir)."""
 import json
-import textwrap
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from tool_helpers import REPO, make_camvid_subset, run_tool
+from tool_helpers import (make_camvid_subset, run_tool,
+                          write_enet_camvid_config)
 
 NUM_CLASSES = 11
 ITERS = 150
 
 
 def small_config(tmp_path, data_root):
-    """ENet's CamVid recipe on a subset, at half resolution, iteration based,
-    one process: a run of about a minute on two cores."""
-    config = tmp_path / 'enet_small.py'
-    config.write_text(textwrap.dedent(f"""
-        _base_ = '{REPO}/configs/enet/enet_1xb8-300i_camvid-320x240.py'
-        data_root = '{data_root}'
-        crop = (176, 240)
-        train_pipeline = [
-            dict(type='LoadImageFromFileChecked'),
-            dict(type='LoadAnnotationsChecked'),
-            dict(type='CheckSegMap', num_classes=11),
-            dict(type='RandomResize', scale=(240, 180),
-                 ratio_range=(0.75, 1.5), keep_ratio=True),
-            dict(type='RandomCrop', crop_size=crop, cat_max_ratio=0.75),
-            dict(type='RandomFlip', prob=0.5),
-            dict(type='PackSegInputs')
-        ]
-        test_pipeline = [
-            dict(type='LoadImageFromFileChecked'),
-            dict(type='Resize', scale=(240, 176), keep_ratio=False),
-            dict(type='LoadAnnotationsChecked'),
-            dict(type='CheckSegMap', num_classes=11),
-            dict(type='PackSegInputs')
-        ]
-        model = dict(data_preprocessor=dict(size=crop))
-        train_dataloader = dict(
-            batch_size=4, num_workers=0, persistent_workers=False,
-            dataset=dict(data_root=data_root, pipeline=train_pipeline))
-        val_dataloader = dict(
-            num_workers=0, persistent_workers=False,
-            dataset=dict(data_root=data_root, pipeline=test_pipeline))
-        test_dataloader = val_dataloader
-        max_iters = {ITERS}
-        param_scheduler = [
-            dict(type='OneCycleLR', eta_max=0.05, total_steps=max_iters,
-                 pct_start=0.1, by_epoch=False)
-        ]
-        train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-        default_hooks = dict(
-            logger=dict(interval=5),
-            checkpoint=dict(interval=max_iters))
-    """))
-    return config
+    """ENet's CamVid recipe on a subset, at half resolution: a run of about
+    half a minute on two cores."""
+    return write_enet_camvid_config(
+        tmp_path / 'enet_small.py', data_root, crop=(176, 240),
+        max_iters=ITERS, pct_start=0.1, batch_size=4, val_size=(240, 176),
+        checkpoint_interval=ITERS, ratio_range=(0.75, 1.5))
 
 
 def chance_miou(label_files):

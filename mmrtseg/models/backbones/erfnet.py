@@ -14,8 +14,9 @@ import torch.nn as nn
 from mmengine.model import BaseModule
 
 from mmrtseg.registry import MODELS
-from ..layers import (ConvPoolDownsampler, DeconvUpsampler, NonBottleneck1d,
-                      check_backbone_input)
+from ..layers import (ConvPoolDownsampler, NonBottleneck1d,
+                      NonBottleneck1dDecoder, check_backbone_input,
+                      check_per_stage)
 
 
 @MODELS.register_module()
@@ -24,8 +25,9 @@ class ERFNet(BaseModule):
 
     Each encoder stage is a :class:`ConvPoolDownsampler` followed by
     :class:`NonBottleneck1d` units, one per entry of its dilation tuple;
-    each decoder stage a :class:`DeconvUpsampler` followed by undilated
-    units without dropout. The defaults are the published network.
+    the decoder is the :class:`NonBottleneck1dDecoder` that ESNet shares,
+    each stage a :class:`DeconvUpsampler` followed by undilated units
+    without dropout. The defaults are the published network.
 
     Registered as ``ERFNet`` in the ``mmrtseg`` scope, so in mmrtseg
     configs ``type='ERFNet'`` builds this class; mmseg's is
@@ -75,23 +77,24 @@ class ERFNet(BaseModule):
                  act_cfg=dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        for name, value in (('encoder_dilations', encoder_dilations),
-                            ('encoder_drop_rates', encoder_drop_rates)):
-            if len(value) != len(encoder_channels):
-                raise ValueError(
-                    f'ERFNet: {name} needs one entry per encoder stage '
-                    f'(encoder_channels={tuple(encoder_channels)}), got '
-                    f'{value!r}')
-        if len(decoder_num_blocks) != len(decoder_channels):
-            raise ValueError(
-                'ERFNet: decoder_num_blocks needs one entry per decoder stage '
-                f'(decoder_channels={tuple(decoder_channels)}), got '
-                f'{decoder_num_blocks!r}')
+        check_per_stage(
+            'ERFNet',
+            'encoder stage',
+            'encoder_channels',
+            encoder_channels,
+            encoder_dilations=encoder_dilations,
+            encoder_drop_rates=encoder_drop_rates)
+        check_per_stage(
+            'ERFNet',
+            'decoder stage',
+            'decoder_channels',
+            decoder_channels,
+            decoder_num_blocks=decoder_num_blocks)
         self.in_channels = in_channels
         self.size_divisor = 2**len(encoder_channels)
         common = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
 
-        self.encoder = nn.ModuleList()
+        self.encoder = nn.Sequential()
         channels = in_channels
         for out_channels, dilations, drop_rate in zip(encoder_channels,
                                                       encoder_dilations,
@@ -108,27 +111,14 @@ class ERFNet(BaseModule):
                     ]))
             channels = out_channels
 
-        self.decoder = nn.ModuleList()
-        for out_channels, num_blocks in zip(decoder_channels,
-                                            decoder_num_blocks):
-            self.decoder.append(
-                nn.Sequential(
-                    DeconvUpsampler(
-                        channels,
-                        out_channels,
-                        norm_cfg=norm_cfg,
-                        act_cfg=act_cfg), *[
-                            NonBottleneck1d(
-                                out_channels, kernel_size=kernel_size,
-                                **common) for _ in range(num_blocks)
-                        ]))
-            channels = out_channels
+        self.decoder = NonBottleneck1dDecoder(
+            channels,
+            decoder_channels,
+            decoder_num_blocks,
+            kernel_sizes=(kernel_size, ) * len(decoder_channels),
+            **common)
 
     def forward(self, x):
         check_backbone_input(self, x, self.in_channels, self.size_divisor)
-        for stage in self.encoder:
-            x = stage(x)
-        encoder_out = x
-        for stage in self.decoder:
-            x = stage(x)
-        return encoder_out, x
+        encoder_out = self.encoder(x)
+        return encoder_out, self.decoder(encoder_out)

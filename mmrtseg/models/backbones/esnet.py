@@ -13,9 +13,9 @@ from mmcv.cnn import build_activation_layer, build_norm_layer
 from mmengine.model import BaseModule
 
 from mmrtseg.registry import MODELS
-from ..layers import (ConvPoolDownsampler, DeconvUpsampler, FactorizedConv,
-                      NonBottleneck1d, channelwise_act_cfg,
-                      check_backbone_input)
+from ..layers import (ConvPoolDownsampler, FactorizedConv, NonBottleneck1d,
+                      NonBottleneck1dDecoder, channelwise_act_cfg,
+                      check_backbone_input, check_per_stage)
 
 
 class PFCU(BaseModule):
@@ -105,9 +105,9 @@ class ESNet(BaseModule):
 
     Each encoder stage is a :class:`ConvPoolDownsampler` followed by FCUs
     (:class:`NonBottleneck1d` with kernel ``k`` and no dilation) or by
-    :class:`PFCU` s; each decoder stage a :class:`DeconvUpsampler`
-    followed by FCUs without dropout. The defaults are the published
-    network.
+    :class:`PFCU` s; the decoder is the :class:`NonBottleneck1dDecoder`
+    that ERFNet shares, each stage a :class:`DeconvUpsampler` followed by
+    FCUs without dropout. The defaults are the published network.
 
     Returns a tuple of two maps: the encoder output (128 channels at 1/8 of
     the input for the defaults) and the decoder output (16 channels at 1/2),
@@ -162,22 +162,22 @@ class ESNet(BaseModule):
                  act_cfg=dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        for name, value in (('encoder_block_types', encoder_block_types),
-                            ('encoder_num_blocks', encoder_num_blocks),
-                            ('encoder_kernel_sizes', encoder_kernel_sizes),
-                            ('encoder_drop_rates', encoder_drop_rates)):
-            if len(value) != len(encoder_channels):
-                raise ValueError(
-                    f'ESNet: {name} needs one entry per encoder stage '
-                    f'(encoder_channels={tuple(encoder_channels)}), got '
-                    f'{value!r}')
-        for name, value in (('decoder_num_blocks', decoder_num_blocks),
-                            ('decoder_kernel_sizes', decoder_kernel_sizes)):
-            if len(value) != len(decoder_channels):
-                raise ValueError(
-                    f'ESNet: {name} needs one entry per decoder stage '
-                    f'(decoder_channels={tuple(decoder_channels)}), got '
-                    f'{value!r}')
+        check_per_stage(
+            'ESNet',
+            'encoder stage',
+            'encoder_channels',
+            encoder_channels,
+            encoder_block_types=encoder_block_types,
+            encoder_num_blocks=encoder_num_blocks,
+            encoder_kernel_sizes=encoder_kernel_sizes,
+            encoder_drop_rates=encoder_drop_rates)
+        check_per_stage(
+            'ESNet',
+            'decoder stage',
+            'decoder_channels',
+            decoder_channels,
+            decoder_num_blocks=decoder_num_blocks,
+            decoder_kernel_sizes=decoder_kernel_sizes)
         unknown = [t for t in encoder_block_types if t not in self.block_types]
         if unknown:
             raise ValueError(f'ESNet: encoder_block_types must be among '
@@ -186,56 +186,34 @@ class ESNet(BaseModule):
         self.size_divisor = 2**len(encoder_channels)
         common = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
 
-        self.encoder = nn.ModuleList()
+        self.encoder = nn.Sequential()
         channels = in_channels
         for (out_channels, block_type, num_blocks, kernel_size,
              drop_rate) in zip(encoder_channels, encoder_block_types,
                                encoder_num_blocks, encoder_kernel_sizes,
                                encoder_drop_rates):
-            if block_type == 'PFCU':
-                blocks = [
-                    PFCU(
-                        out_channels,
-                        dilations=pfcu_dilations,
-                        kernel_size=kernel_size,
-                        drop_rate=drop_rate,
-                        **common) for _ in range(num_blocks)
-                ]
-            else:
-                blocks = [
-                    NonBottleneck1d(
-                        out_channels,
-                        kernel_size=kernel_size,
-                        drop_rate=drop_rate,
-                        **common) for _ in range(num_blocks)
-                ]
+            block, options = ((PFCU, dict(dilations=pfcu_dilations))
+                              if block_type == 'PFCU' else
+                              (NonBottleneck1d, dict()))
+            blocks = [
+                block(
+                    out_channels,
+                    kernel_size=kernel_size,
+                    drop_rate=drop_rate,
+                    **options,
+                    **common) for _ in range(num_blocks)
+            ]
             self.encoder.append(
                 nn.Sequential(
                     ConvPoolDownsampler(channels, out_channels, **common),
                     *blocks))
             channels = out_channels
 
-        self.decoder = nn.ModuleList()
-        for out_channels, num_blocks, kernel_size in zip(
-                decoder_channels, decoder_num_blocks, decoder_kernel_sizes):
-            self.decoder.append(
-                nn.Sequential(
-                    DeconvUpsampler(
-                        channels,
-                        out_channels,
-                        norm_cfg=norm_cfg,
-                        act_cfg=act_cfg), *[
-                            NonBottleneck1d(
-                                out_channels, kernel_size=kernel_size,
-                                **common) for _ in range(num_blocks)
-                        ]))
-            channels = out_channels
+        self.decoder = NonBottleneck1dDecoder(channels, decoder_channels,
+                                              decoder_num_blocks,
+                                              decoder_kernel_sizes, **common)
 
     def forward(self, x):
         check_backbone_input(self, x, self.in_channels, self.size_divisor)
-        for stage in self.encoder:
-            x = stage(x)
-        encoder_out = x
-        for stage in self.decoder:
-            x = stage(x)
-        return encoder_out, x
+        encoder_out = self.encoder(x)
+        return encoder_out, self.decoder(encoder_out)
