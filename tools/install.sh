@@ -9,7 +9,9 @@ PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
 TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
 MMCV_VERSION=2.1.0
-WHEEL_CACHE=${MMRTSEG_WHEEL_CACHE:-$HOME/.cache/mmrtseg/wheels}
+# CPU-only and CUDA builds of mmcv are cached apart.
+if [ "${FORCE_CUDA:-0}" = "1" ]; then MMCV_VARIANT=cuda; else MMCV_VARIANT=cpu; fi
+WHEEL_CACHE=${MMRTSEG_WHEEL_CACHE:-$HOME/.cache/mmrtseg/wheels}/$MMCV_VARIANT
 STAMP=$VENV/.mmrtseg-installed
 
 say() { echo "[install] $*"; }
@@ -43,9 +45,9 @@ if ! has "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version__ != '$MMCV_VERSIO
   mkdir -p "$WHEEL_CACHE"
   wheel=$(ls "$WHEEL_CACHE"/mmcv-$MMCV_VERSION-*.whl 2>/dev/null | head -n1 || true)
   if [ -z "$wheel" ]; then
-    say "compiling mmcv==$MMCV_VERSION with its C++ ops: there is no binary wheel"
+    say "compiling mmcv==$MMCV_VERSION with its $MMCV_VARIANT ops: there is no binary wheel"
     say "for this torch, so it is built from source. This takes 20-30 minutes on"
-    say "2 cores, once per machine; the wheel is cached in $WHEEL_CACHE."
+    say "2 cores (CPU ops), once per machine; the wheel is cached in $WHEEL_CACHE."
     MMCV_WITH_OPS=1 FORCE_CUDA=${FORCE_CUDA:-0} MAX_JOBS=${MAX_JOBS:-$(nproc)} \
       $PIP wheel --no-build-isolation --no-deps -w "$WHEEL_CACHE" "mmcv==$MMCV_VERSION"
     wheel=$(ls "$WHEEL_CACHE"/mmcv-$MMCV_VERSION-*.whl | head -n1)

@@ -12,14 +12,14 @@ import os.path as osp
 import sys
 
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.logging import print_log
 
 # the repository root, so that configs can custom_import `projects.*`
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmrtseg.utils import (build_runner, explain_unknown_types,  # noqa: E402
-                           init_cpu_distributed, register_all_modules)
+                           init_cpu_distributed, load_config)
 
 
 def parse_args():
@@ -75,17 +75,8 @@ def enable_amp(cfg):
 
 def main():
     args = parse_args()
-    register_all_modules()
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args.config, args.cfg_options, args.launcher,
+                      args.work_dir)
     if args.amp:
         enable_amp(cfg)
     if args.resume == 'auto':

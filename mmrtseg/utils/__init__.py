@@ -1,8 +1,9 @@
 from .compat import check_dependency_versions
-from .runner_utils import build_runner, explain_unknown_types, init_cpu_distributed
+from .runner_utils import (build_runner, explain_unknown_types,
+                           init_cpu_distributed, load_config)
 from .setup_env import register_all_modules
 
 __all__ = [
     'build_runner', 'check_dependency_versions', 'explain_unknown_types',
-    'init_cpu_distributed', 'register_all_modules'
+    'init_cpu_distributed', 'load_config', 'register_all_modules'
 ]

@@ -2,12 +2,15 @@
 from a config, with clear errors and distributed set-up on CPU machines."""
 import contextlib
 import os
+import os.path as osp
 
 import torch
 import torch.distributed as torch_dist
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmrtseg.registry import RUNNERS, suggest_close_types
+from .setup_env import register_all_modules
 
 
 @contextlib.contextmanager
@@ -52,3 +55,29 @@ def build_runner(cfg):
         if 'runner_type' in cfg:
             return RUNNERS.build(cfg)
         return Runner.from_cfg(cfg)
+
+
+def load_config(path, cfg_options=None, launcher='none', work_dir=None):
+    """Load a config for a tool run, after registering every module.
+
+    Args:
+        path (str): Config file.
+        cfg_options (dict, optional): ``--cfg-options`` overrides.
+        launcher (str): The job launcher. Defaults to ``'none'``.
+        work_dir (str, optional): Where logs and checkpoints go; defaults to
+            the config's ``work_dir``, else ``./work_dirs/<config name>``.
+
+    Returns:
+        Config: The config, ready for :func:`build_runner`.
+    """
+    register_all_modules()
+    cfg = Config.fromfile(path)
+    cfg.launcher = launcher
+    if cfg_options is not None:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(path))[0])
+    return cfg

@@ -15,39 +15,109 @@ from mmengine.model import BaseModule
 
 from mmrtseg.registry import MODELS
 from ..layers import (ConvPoolDownsampler, DeconvUpsampler, FactorizedConv,
-                      channelwise_act_cfg, check_backbone_input)
+                      channelwise_act_cfg, check_backbone_input,
+                      check_per_stage)
 
 
-def _internal_channels(out_channels, internal_ratio, name):
-    if not isinstance(internal_ratio, int) or internal_ratio < 1:
-        raise ValueError(f'{name}: internal_ratio must be a positive int, got '
-                         f'{internal_ratio!r}')
-    if out_channels % internal_ratio:
-        raise ValueError(f'{name}: out_channels ({out_channels}) must be '
-                         f'divisible by internal_ratio ({internal_ratio})')
-    return out_channels // internal_ratio
+class ENetBottleneckBase(BaseModule):
+    """What the ENet bottlenecks share (Fig. 2b of the paper): the output
+    is ``act(shortcut + dropout(expand(main(project(x)))))``.
+
+    The extension projects to ``out_channels / internal_ratio`` maps,
+    applies the main convolution at that width and expands back to
+    ``out_channels`` with a 1x1 convolution; every convolution has
+    normalization (and so no bias), all but the expansion the activation.
+    Subclasses define the shortcut, the projection and the main convolution
+    and pass them to :meth:`_build_extension`.
+
+    Args:
+        out_channels (int): Channels of the output.
+        internal_ratio (int): ``out_channels`` over the extension's width.
+            Defaults to 4.
+        drop_rate (float): Spatial dropout of the extension before the sum.
+            Defaults to 0.1.
+        conv_cfg (dict | None): Config of the bottleneck's convolutions but
+            transposed ones, which are always ``nn.ConvTranspose2d``.
+            Defaults to None.
+        norm_cfg (dict): Config of the normalization after each
+            convolution. Defaults to ``dict(type='BN', eps=1e-3)``.
+        act_cfg (dict): Config of the activations of the extension and of
+            the sum (a ``PReLU`` learns one slope per channel).
+            Defaults to ``dict(type='PReLU')``.
+        init_cfg (dict | list[dict] | None): Initialization config.
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 out_channels,
+                 internal_ratio=4,
+                 drop_rate=0.1,
+                 conv_cfg=None,
+                 norm_cfg=dict(type='BN', eps=1e-3),
+                 act_cfg=dict(type='PReLU'),
+                 init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        name = type(self).__name__
+        if not isinstance(internal_ratio, int) or internal_ratio < 1:
+            raise ValueError(f'{name}: internal_ratio must be a positive int, '
+                             f'got {internal_ratio!r}')
+        if out_channels % internal_ratio:
+            raise ValueError(f'{name}: out_channels ({out_channels}) must be '
+                             f'divisible by internal_ratio ({internal_ratio})')
+        if not 0 <= drop_rate < 1:
+            raise ValueError(f'{name}: drop_rate must be in [0, 1), got '
+                             f'{drop_rate!r}')
+        self.out_channels = out_channels
+        self.internal_channels = out_channels // internal_ratio
+        self.drop_rate = drop_rate
+        self.conv_cfg = conv_cfg
+        self.norm_cfg = norm_cfg
+        self.act_cfg = act_cfg
+
+    def _conv(self, in_channels, out_channels, kernel_size, with_act=True,
+              **kwargs):
+        """A convolution with this bottleneck's normalization and, if
+        ``with_act``, its activation."""
+        act_cfg = (
+            channelwise_act_cfg(self.act_cfg, out_channels)
+            if with_act else None)
+        return ConvModule(
+            in_channels,
+            out_channels,
+            kernel_size,
+            conv_cfg=self.conv_cfg,
+            norm_cfg=self.norm_cfg,
+            act_cfg=act_cfg,
+            **kwargs)
+
+    def _build_extension(self, project, main):
+        """Set the extension's ``project`` and ``main`` and build its 1x1
+        expansion, its dropout and the activation of the sum."""
+        self.project = project
+        self.main = main
+        self.expand = self._conv(
+            self.internal_channels, self.out_channels, 1, with_act=False)
+        self.dropout = (
+            nn.Dropout2d(self.drop_rate) if self.drop_rate > 0 else None)
+        self.act = build_activation_layer(
+            channelwise_act_cfg(self.act_cfg, self.out_channels))
+
+    def _add_extension(self, x, shortcut):
+        """``act(shortcut + dropout(expand(main(project(x)))))``."""
+        out = self.expand(self.main(self.project(x)))
+        if self.dropout is not None:
+            out = self.dropout(out)
+        return self.act(out + shortcut)
 
 
-def _check_drop_rate(drop_rate, name):
-    if not 0 <= drop_rate < 1:
-        raise ValueError(f'{name}: drop_rate must be in [0, 1), got '
-                         f'{drop_rate!r}')
-
-
-def _build_act(act_cfg, channels):
-    return build_activation_layer(channelwise_act_cfg(act_cfg, channels))
-
-
-class ENetBottleneck(BaseModule):
+class ENetBottleneck(ENetBottleneckBase):
     """A regular, dilated or asymmetric ENet bottleneck (Fig. 2b).
 
-    ``act(x + dropout(expand(main(project(x)))))``: a 1x1 projection to
-    ``channels / internal_ratio``, the main convolution (a ``kernel_size``
-    square one dilated by ``dilation``, or if ``asymmetric`` a
-    ``kernel_size x 1`` then ``1 x kernel_size`` pair), and a 1x1 expansion
-    back to ``channels``; each convolution is followed by normalization and
-    all but the expansion by the activation. Convolutions feeding a
-    normalization have no bias.
+    The shortcut is the input; the extension is a 1x1 projection, the main
+    convolution (a ``kernel_size`` square one dilated by ``dilation``, or if
+    ``asymmetric`` a ``kernel_size x 1`` then ``1 x kernel_size`` pair with
+    nothing between them) and the expansion of
+    :class:`ENetBottleneckBase`.
 
     Args:
         channels (int): Channels of the input and the output.
@@ -56,17 +126,9 @@ class ENetBottleneck(BaseModule):
         dilation (int): Dilation of the main convolution. Defaults to 1.
         asymmetric (bool): Whether the main convolution is factorized into
             ``kernel_size x 1`` and ``1 x kernel_size``. Defaults to False.
-        internal_ratio (int): Channel reduction of the projection.
-            Defaults to 4.
-        drop_rate (float): Spatial dropout before the residual sum.
-            Defaults to 0.1.
-        conv_cfg (dict | None): Config of the convolutions. Defaults to None.
-        norm_cfg (dict): Config of the normalizations.
-            Defaults to ``dict(type='BN', eps=1e-3)``.
-        act_cfg (dict): Config of the activations (a ``PReLU`` learns one
-            slope per channel). Defaults to ``dict(type='PReLU')``.
-        init_cfg (dict | list[dict] | None): Initialization config.
-            Defaults to None.
+        **kwargs: ``internal_ratio``, ``drop_rate`` (0.1), ``conv_cfg``,
+            ``norm_cfg``, ``act_cfg`` (PReLU) and ``init_cfg`` of
+            :class:`ENetBottleneckBase`.
     """
 
     def __init__(self,
@@ -74,218 +136,119 @@ class ENetBottleneck(BaseModule):
                  kernel_size=3,
                  dilation=1,
                  asymmetric=False,
-                 internal_ratio=4,
-                 drop_rate=0.1,
-                 conv_cfg=None,
-                 norm_cfg=dict(type='BN', eps=1e-3),
-                 act_cfg=dict(type='PReLU'),
-                 init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
-        name = type(self).__name__
-        internal = _internal_channels(channels, internal_ratio, name)
-        _check_drop_rate(drop_rate, name)
+                 **kwargs):
+        super().__init__(channels, **kwargs)
         if asymmetric and dilation != 1:
-            raise ValueError(f'{name}: an asymmetric bottleneck is not '
-                             f'dilated in ENet, got dilation={dilation}')
+            raise ValueError(f'{type(self).__name__}: an asymmetric '
+                             'bottleneck is not dilated in ENet, got '
+                             f'dilation={dilation}')
         self.channels = channels
-        self.project = ConvModule(
-            channels,
-            internal,
-            1,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=channelwise_act_cfg(act_cfg, internal))
+        internal = self.internal_channels
+        project = self._conv(channels, internal, 1)
         if asymmetric:
-            self.main = FactorizedConv(
+            main = FactorizedConv(
                 internal,
                 internal,
                 kernel_size=kernel_size,
                 bias=False,
-                conv_cfg=conv_cfg,
+                conv_cfg=self.conv_cfg,
                 mid_act_cfg=None,
-                norm_cfg=norm_cfg,
-                act_cfg=act_cfg)
+                norm_cfg=self.norm_cfg,
+                act_cfg=self.act_cfg)
         else:
-            self.main = ConvModule(
+            main = self._conv(
                 internal,
                 internal,
                 kernel_size,
                 padding=dilation * (kernel_size - 1) // 2,
-                dilation=dilation,
-                conv_cfg=conv_cfg,
-                norm_cfg=norm_cfg,
-                act_cfg=channelwise_act_cfg(act_cfg, internal))
-        self.expand = ConvModule(
-            internal,
-            channels,
-            1,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=None)
-        self.dropout = nn.Dropout2d(drop_rate) if drop_rate > 0 else None
-        self.act = _build_act(act_cfg, channels)
+                dilation=dilation)
+        self._build_extension(project, main)
 
     def forward(self, x):
-        out = self.expand(self.main(self.project(x)))
-        if self.dropout is not None:
-            out = self.dropout(out)
-        return self.act(out + x)
+        return self._add_extension(x, x)
 
 
-class ENetDownsamplingBottleneck(BaseModule):
+class ENetDownsamplingBottleneck(ENetBottleneckBase):
     """The ENet bottleneck that halves the resolution (bottlenecks 1.0, 2.0).
 
-    Main branch: a 2x2 max-pool whose indices the decoder unpools with,
+    Shortcut: a 2x2 max-pool whose indices the decoder unpools with,
     zero-padded from ``in_channels`` to ``out_channels`` maps. Extension: a
-    2x2 stride-2 projection to ``out_channels / internal_ratio``, a 3x3
-    convolution and a 1x1 expansion, each with normalization, the first two
-    with the activation; then spatial dropout. The sum is activated.
+    2x2 stride-2 projection, a 3x3 convolution and the expansion of
+    :class:`ENetBottleneckBase`.
 
     Args:
         in_channels (int): Channels of the input.
         out_channels (int): Channels of the output, at least
             ``in_channels``.
-        internal_ratio (int): ``out_channels`` over the extension's width.
-            Defaults to 4.
-        drop_rate (float): Spatial dropout of the extension.
-            Defaults to 0.1.
-        conv_cfg (dict | None): Config of the convolutions. Defaults to None.
-        norm_cfg (dict): Config of the normalizations.
-            Defaults to ``dict(type='BN', eps=1e-3)``.
-        act_cfg (dict): Config of the activations.
-            Defaults to ``dict(type='PReLU')``.
-        init_cfg (dict | list[dict] | None): Initialization config.
-            Defaults to None.
+        **kwargs: ``internal_ratio``, ``drop_rate`` (0.1), ``conv_cfg``,
+            ``norm_cfg``, ``act_cfg`` (PReLU) and ``init_cfg`` of
+            :class:`ENetBottleneckBase`.
     """
 
-    def __init__(self,
-                 in_channels,
-                 out_channels,
-                 internal_ratio=4,
-                 drop_rate=0.1,
-                 conv_cfg=None,
-                 norm_cfg=dict(type='BN', eps=1e-3),
-                 act_cfg=dict(type='PReLU'),
-                 init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
-        name = type(self).__name__
+    def __init__(self, in_channels, out_channels, **kwargs):
         if out_channels < in_channels:
-            raise ValueError(f'{name}: out_channels ({out_channels}) must be '
-                             f'at least in_channels ({in_channels})')
-        internal = _internal_channels(out_channels, internal_ratio, name)
-        _check_drop_rate(drop_rate, name)
+            raise ValueError(f'{type(self).__name__}: out_channels '
+                             f'({out_channels}) must be at least in_channels '
+                             f'({in_channels})')
+        super().__init__(out_channels, **kwargs)
         self.in_channels = in_channels
-        self.out_channels = out_channels
+        internal = self.internal_channels
         self.pool = nn.MaxPool2d(2, stride=2, return_indices=True)
-        self.project = ConvModule(
-            in_channels,
-            internal,
-            2,
-            stride=2,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=channelwise_act_cfg(act_cfg, internal))
-        self.main = ConvModule(
-            internal,
-            internal,
-            3,
-            padding=1,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=channelwise_act_cfg(act_cfg, internal))
-        self.expand = ConvModule(
-            internal,
-            out_channels,
-            1,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=None)
-        self.dropout = nn.Dropout2d(drop_rate) if drop_rate > 0 else None
-        self.act = _build_act(act_cfg, out_channels)
+        self._build_extension(
+            project=self._conv(in_channels, internal, 2, stride=2),
+            main=self._conv(internal, internal, 3, padding=1))
 
     def forward(self, x):
         """Return the output and the max-pool indices."""
         shortcut, indices = self.pool(x)
         shortcut = F.pad(shortcut,
                          (0, 0, 0, 0, 0, self.out_channels - self.in_channels))
-        out = self.expand(self.main(self.project(x)))
-        if self.dropout is not None:
-            out = self.dropout(out)
-        return self.act(out + shortcut), indices
+        return self._add_extension(x, shortcut), indices
 
 
-class ENetUpsamplingBottleneck(BaseModule):
+class ENetUpsamplingBottleneck(ENetBottleneckBase):
     """The ENet bottleneck that doubles the resolution (bottlenecks 4.0, 5.0).
 
-    Main branch: a 1x1 convolution with normalization to ``out_channels``,
+    Shortcut: a 1x1 convolution with normalization to ``out_channels``,
     then max-unpooling with the indices of the matching downsampling
-    bottleneck. Extension: a 1x1 projection to
-    ``out_channels / internal_ratio``, a 3x3 stride-2 transposed
-    convolution and a 1x1 expansion, each with normalization, the first two
-    with the activation. The sum is activated.
+    bottleneck. Extension: a 1x1 projection, a 3x3 stride-2 transposed
+    convolution with normalization and activation (a
+    :class:`DeconvUpsampler`, always ``nn.ConvTranspose2d`` whatever
+    ``conv_cfg``) and the expansion of :class:`ENetBottleneckBase`.
 
     Args:
         in_channels (int): Channels of the input.
         out_channels (int): Channels of the output.
-        internal_ratio (int): ``out_channels`` over the extension's width.
-            Defaults to 4.
         drop_rate (float): Spatial dropout of the extension; the official
             decoder has none. Defaults to 0.
-        conv_cfg (dict | None): Config of the 1x1 convolutions.
-            Defaults to None.
-        norm_cfg (dict): Config of the normalizations.
-            Defaults to ``dict(type='BN', eps=1e-3)``.
-        act_cfg (dict): Config of the activations.
-            Defaults to ``dict(type='ReLU')``.
-        init_cfg (dict | list[dict] | None): Initialization config.
-            Defaults to None.
+        act_cfg (dict): Config of the activations; the official decoder
+            uses ReLU. Defaults to ``dict(type='ReLU')``.
+        **kwargs: ``internal_ratio``, ``conv_cfg``, ``norm_cfg`` and
+            ``init_cfg`` of :class:`ENetBottleneckBase`.
     """
 
     def __init__(self,
                  in_channels,
                  out_channels,
-                 internal_ratio=4,
                  drop_rate=0.,
-                 conv_cfg=None,
-                 norm_cfg=dict(type='BN', eps=1e-3),
                  act_cfg=dict(type='ReLU'),
-                 init_cfg=None):
-        super().__init__(init_cfg=init_cfg)
-        name = type(self).__name__
-        internal = _internal_channels(out_channels, internal_ratio, name)
-        _check_drop_rate(drop_rate, name)
-        self.shortcut_conv = ConvModule(
-            in_channels,
-            out_channels,
-            1,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=None)
+                 **kwargs):
+        super().__init__(
+            out_channels, drop_rate=drop_rate, act_cfg=act_cfg, **kwargs)
+        internal = self.internal_channels
+        self.shortcut_conv = self._conv(
+            in_channels, out_channels, 1, with_act=False)
         self.unpool = nn.MaxUnpool2d(2, stride=2)
-        self.project = ConvModule(
-            in_channels,
-            internal,
-            1,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=channelwise_act_cfg(act_cfg, internal))
-        self.main = DeconvUpsampler(
-            internal,
-            internal,
-            kernel_size=3,
-            scale_factor=2,
-            bias=False,
-            norm_cfg=norm_cfg,
-            act_cfg=act_cfg)
-        self.expand = ConvModule(
-            internal,
-            out_channels,
-            1,
-            conv_cfg=conv_cfg,
-            norm_cfg=norm_cfg,
-            act_cfg=None)
-        self.dropout = nn.Dropout2d(drop_rate) if drop_rate > 0 else None
-        self.act = _build_act(act_cfg, out_channels)
+        self._build_extension(
+            project=self._conv(in_channels, internal, 1),
+            main=DeconvUpsampler(
+                internal,
+                internal,
+                kernel_size=3,
+                scale_factor=2,
+                bias=False,
+                norm_cfg=self.norm_cfg,
+                act_cfg=act_cfg))
 
     def forward(self, x, indices):
         """Upsample ``x`` with the max-pool ``indices`` of the encoder."""
@@ -294,10 +257,7 @@ class ENetUpsamplingBottleneck(BaseModule):
         output_size = [2 * int(size) for size in x.shape[-2:]]
         shortcut = self.unpool(
             self.shortcut_conv(x), indices, output_size=output_size)
-        out = self.expand(self.main(self.project(x)))
-        if self.dropout is not None:
-            out = self.dropout(out)
-        return self.act(out + shortcut)
+        return self._add_extension(x, shortcut)
 
 
 _ASYMMETRIC5 = dict(kernel_size=5, asymmetric=True)
@@ -320,9 +280,9 @@ class ENet(BaseModule):
 
     Returns a tuple of two maps: the encoder output (``stage_channels[-1]``
     channels at 1/8 of the input for the defaults) and the decoder output
-    (``decoder_channels[-1]`` channels at 1/2), which
-    ``DeconvClassifierHead`` turns into full-resolution logits. Inputs must
-    have height and width divisible by ``2 ** (len(stage_channels) + 1)``.
+    (``stem_channels`` channels at 1/2), which ``DeconvClassifierHead``
+    turns into full-resolution logits. Inputs must have height and width
+    divisible by ``2 ** (len(stage_channels) + 1)``.
 
     Args:
         in_channels (int): Channels of the input image. Defaults to 3.
@@ -336,16 +296,20 @@ class ENet(BaseModule):
             regular bottlenecks, then bottlenecks 2.1-2.8 twice.
         drop_rates (tuple[float]): Spatial dropout of each encoder stage.
             Defaults to (0.01, 0.1).
-        decoder_channels (tuple[int]): Channels of each decoder stage, one
-            per encoder stage; stage i unpools with the indices of encoder
-            stage -1-i, so it has that stage's input channels.
-            Defaults to (64, 16).
+        decoder_channels (tuple[int] | None): Channels of each decoder
+            stage, one per encoder stage; stage i unpools with the indices of
+            encoder stage -1-i, so it has that stage's input channels. None
+            derives them (``(64, 16)`` for the default stages); a tuple is
+            checked against them. Defaults to None.
         decoder_num_blocks (tuple[int]): Regular bottlenecks after each
             upsampling one. Defaults to (2, 1).
         internal_ratio (int): Channel reduction inside the bottlenecks.
             Defaults to 4.
-        conv_cfg (dict | None): Config of the convolutions. Defaults to None.
-        norm_cfg (dict): Config of the normalizations.
+        conv_cfg (dict | None): Config of the convolutions (the upsampling
+            bottlenecks' transposed ones are always ``nn.ConvTranspose2d``).
+            Defaults to None.
+        norm_cfg (dict): Config of the normalization after every
+            convolution and after the initial block's concatenation.
             Defaults to ``dict(type='BN', eps=1e-3, requires_grad=True)``.
         encoder_act_cfg (dict): Activation of the initial block and the
             encoder. Defaults to ``dict(type='PReLU')`` (per channel).
@@ -361,7 +325,7 @@ class ENet(BaseModule):
                  stage_channels=(64, 128),
                  stage_blocks=((dict(), ) * 4, ENET_STAGE2_BLOCKS * 2),
                  drop_rates=(0.01, 0.1),
-                 decoder_channels=(64, 16),
+                 decoder_channels=None,
                  decoder_num_blocks=(2, 1),
                  internal_ratio=4,
                  conv_cfg=None,
@@ -370,24 +334,20 @@ class ENet(BaseModule):
                  decoder_act_cfg=dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        num_stages = len(stage_channels)
-        for name, value in (('stage_blocks', stage_blocks),
-                            ('drop_rates', drop_rates),
-                            ('decoder_channels', decoder_channels),
-                            ('decoder_num_blocks', decoder_num_blocks)):
-            if len(value) != num_stages:
-                raise ValueError(
-                    f'ENet: {name} needs one entry per encoder stage '
-                    f'(len(stage_channels) = {num_stages}), got {value!r}')
-        unpooled = (stem_channels, ) + tuple(stage_channels[:-1])
-        if tuple(decoder_channels) != unpooled[::-1]:
+        check_per_stage('ENet', 'encoder stage', 'stage_channels',
+                        stage_channels, stage_blocks=stage_blocks,
+                        drop_rates=drop_rates,
+                        decoder_num_blocks=decoder_num_blocks)
+        mirrored = ((stem_channels, ) + tuple(stage_channels[:-1]))[::-1]
+        if decoder_channels is None:
+            decoder_channels = mirrored
+        elif tuple(decoder_channels) != mirrored:
             raise ValueError(
                 'ENet: decoder stage i unpools with the max-pool indices of '
                 'encoder stage -1-i, so decoder_channels must be the input '
-                f'channels of the encoder stages reversed, {unpooled[::-1]}, '
+                f'channels of the encoder stages reversed, {mirrored}, '
                 f'got {tuple(decoder_channels)}')
         self.in_channels = in_channels
-        self.size_divisor = 2**(num_stages + 1)
 
         self.stem = ConvPoolDownsampler(
             in_channels,
@@ -440,7 +400,9 @@ class ENet(BaseModule):
             channels = out_channels
 
     def forward(self, x):
-        check_backbone_input(self, x, self.in_channels, self.size_divisor)
+        # the initial block and every encoder stage halve the resolution
+        check_backbone_input(self, x, self.in_channels,
+                             2**(len(self.downsamples) + 1))
         x = self.stem(x)
         pool_indices = []
         for downsample, stage in zip(self.downsamples, self.encoder_stages):

@@ -55,11 +55,14 @@ class ERFNet(BaseModule):
             Defaults to (2, 2).
         kernel_size (int): Kernel size of the factorized convolutions.
             Defaults to 3.
-        conv_cfg (dict | None): Config of the convolutions. Defaults to None.
-        norm_cfg (dict): Config of the normalizations.
+        conv_cfg (dict | None): Config of the convolutions of the
+            downsamplers and the non-bottleneck-1D units (the upsamplers'
+            are always ``nn.ConvTranspose2d``). Defaults to None.
+        norm_cfg (dict): Config of the normalizations; unlike mmseg's
+            ERFNet, it reaches every block.
             Defaults to ``dict(type='BN', eps=1e-3, requires_grad=True)``.
-        act_cfg (dict): Config of the activations.
-            Defaults to ``dict(type='ReLU')``.
+        act_cfg (dict): Config of the activations; unlike mmseg's ERFNet,
+            it reaches every block. Defaults to ``dict(type='ReLU')``.
         init_cfg (dict | list[dict] | None): Initialization config.
             Defaults to None.
     """
@@ -77,21 +80,13 @@ class ERFNet(BaseModule):
                  act_cfg=dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        check_per_stage(
-            'ERFNet',
-            'encoder stage',
-            'encoder_channels',
-            encoder_channels,
-            encoder_dilations=encoder_dilations,
-            encoder_drop_rates=encoder_drop_rates)
-        check_per_stage(
-            'ERFNet',
-            'decoder stage',
-            'decoder_channels',
-            decoder_channels,
-            decoder_num_blocks=decoder_num_blocks)
+        check_per_stage('ERFNet', 'encoder stage', 'encoder_channels',
+                        encoder_channels, encoder_dilations=encoder_dilations,
+                        encoder_drop_rates=encoder_drop_rates)
+        check_per_stage('ERFNet', 'decoder stage', 'decoder_channels',
+                        decoder_channels,
+                        decoder_num_blocks=decoder_num_blocks)
         self.in_channels = in_channels
-        self.size_divisor = 2**len(encoder_channels)
         common = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
 
         self.encoder = nn.Sequential()
@@ -119,6 +114,8 @@ class ERFNet(BaseModule):
             **common)
 
     def forward(self, x):
-        check_backbone_input(self, x, self.in_channels, self.size_divisor)
+        # every encoder stage halves the resolution, every decoder stage
+        # doubles it back
+        check_backbone_input(self, x, self.in_channels, 2**len(self.encoder))
         encoder_out = self.encoder(x)
         return encoder_out, self.decoder(encoder_out)

@@ -34,11 +34,14 @@ class PFCU(BaseModule):
         kernel_size (int): ``k`` of the factorized pairs. Defaults to 3.
         drop_rate (float): Channel dropout of each branch. Defaults to 0.3.
         bias (bool): Whether the convolutions have biases. Defaults to True.
-        conv_cfg (dict | None): Config of the convolutions. Defaults to None.
-        norm_cfg (dict): Config of the normalizations.
-            Defaults to ``dict(type='BN', eps=1e-3)``.
-        act_cfg (dict): Config of the activations.
-            Defaults to ``dict(type='ReLU')``.
+        conv_cfg (dict | None): Config of the transform's and the
+            branches' convolutions. Defaults to None.
+        norm_cfg (dict): Config of the transform's normalization and of
+            the one the branches share. Defaults to
+            ``dict(type='BN', eps=1e-3)``.
+        act_cfg (dict): Config of the activations inside every pair, after
+            the transform and after the sum. Defaults to
+            ``dict(type='ReLU')``.
         init_cfg (dict | list[dict] | None): Initialization config.
             Defaults to None.
     """
@@ -135,11 +138,13 @@ class ESNet(BaseModule):
             Defaults to (2, 2).
         decoder_kernel_sizes (tuple[int]): Kernel size of each decoder
             stage's FCUs. Defaults to (5, 3).
-        conv_cfg (dict | None): Config of the convolutions. Defaults to None.
-        norm_cfg (dict): Config of the normalizations.
+        conv_cfg (dict | None): Config of the convolutions of the
+            downsamplers, FCUs and PFCUs (the upsamplers' are always
+            ``nn.ConvTranspose2d``). Defaults to None.
+        norm_cfg (dict): Config of the normalizations of every block.
             Defaults to ``dict(type='BN', eps=1e-3, requires_grad=True)``.
-        act_cfg (dict): Config of the activations.
-            Defaults to ``dict(type='ReLU')``.
+        act_cfg (dict): Config of the activations of every block, in the
+            encoder and in the decoder. Defaults to ``dict(type='ReLU')``.
         init_cfg (dict | list[dict] | None): Initialization config.
             Defaults to None.
     """
@@ -162,28 +167,21 @@ class ESNet(BaseModule):
                  act_cfg=dict(type='ReLU'),
                  init_cfg=None):
         super().__init__(init_cfg=init_cfg)
-        check_per_stage(
-            'ESNet',
-            'encoder stage',
-            'encoder_channels',
-            encoder_channels,
-            encoder_block_types=encoder_block_types,
-            encoder_num_blocks=encoder_num_blocks,
-            encoder_kernel_sizes=encoder_kernel_sizes,
-            encoder_drop_rates=encoder_drop_rates)
-        check_per_stage(
-            'ESNet',
-            'decoder stage',
-            'decoder_channels',
-            decoder_channels,
-            decoder_num_blocks=decoder_num_blocks,
-            decoder_kernel_sizes=decoder_kernel_sizes)
         unknown = [t for t in encoder_block_types if t not in self.block_types]
         if unknown:
             raise ValueError(f'ESNet: encoder_block_types must be among '
                              f'{self.block_types}, got {unknown}')
+        check_per_stage('ESNet', 'encoder stage', 'encoder_channels',
+                        encoder_channels,
+                        encoder_block_types=encoder_block_types,
+                        encoder_num_blocks=encoder_num_blocks,
+                        encoder_kernel_sizes=encoder_kernel_sizes,
+                        encoder_drop_rates=encoder_drop_rates)
+        check_per_stage('ESNet', 'decoder stage', 'decoder_channels',
+                        decoder_channels,
+                        decoder_num_blocks=decoder_num_blocks,
+                        decoder_kernel_sizes=decoder_kernel_sizes)
         self.in_channels = in_channels
-        self.size_divisor = 2**len(encoder_channels)
         common = dict(conv_cfg=conv_cfg, norm_cfg=norm_cfg, act_cfg=act_cfg)
 
         self.encoder = nn.Sequential()
@@ -214,6 +212,8 @@ class ESNet(BaseModule):
                                               decoder_kernel_sizes, **common)
 
     def forward(self, x):
-        check_backbone_input(self, x, self.in_channels, self.size_divisor)
+        # every encoder stage halves the resolution, every decoder stage
+        # doubles it back
+        check_backbone_input(self, x, self.in_channels, 2**len(self.encoder))
         encoder_out = self.encoder(x)
         return encoder_out, self.decoder(encoder_out)

@@ -33,12 +33,12 @@ class NonBottleneck1dDecoder(Sequential):
         kernel_sizes (tuple[int]): ``k`` of each stage's factorized
             convolutions.
         conv_cfg (dict | None): Config of the units' convolutions (the
-            transposed convolutions are always ``nn.ConvTranspose2d``).
-            Defaults to None.
-        norm_cfg (dict | None): Config of every normalization.
+            upsamplers' are always ``nn.ConvTranspose2d``). Defaults to None.
+        norm_cfg (dict | None): Config of the normalization after each
+            upsampler and each factorized pair of the units; None for none.
             Defaults to ``dict(type='BN', eps=1e-3)``.
-        act_cfg (dict): Config of every activation.
-            Defaults to ``dict(type='ReLU')``.
+        act_cfg (dict): Config of the activations of the upsamplers and the
+            units. Defaults to ``dict(type='ReLU')``.
         init_cfg (dict | list[dict] | None): Initialization config.
             Defaults to None.
     """
@@ -61,13 +61,13 @@ class NonBottleneck1dDecoder(Sequential):
             num_blocks=num_blocks,
             kernel_sizes=kernel_sizes)
         self.in_channels = in_channels
-        self.out_channels = channels[-1] if channels else in_channels
+        stage_in = in_channels
         for out_channels, stage_blocks, kernel_size in zip(
                 channels, num_blocks, kernel_sizes):
             self.append(
                 nn.Sequential(
                     DeconvUpsampler(
-                        in_channels,
+                        stage_in,
                         out_channels,
                         norm_cfg=norm_cfg,
                         act_cfg=act_cfg), *[
@@ -78,4 +78,5 @@ class NonBottleneck1dDecoder(Sequential):
                                 norm_cfg=norm_cfg,
                                 act_cfg=act_cfg) for _ in range(stage_blocks)
                         ]))
-            in_channels = out_channels
+            stage_in = out_channels
+        self.out_channels = stage_in

@@ -3,7 +3,6 @@
 Semantic Segmentation", https://arxiv.org/abs/1808.00897)."""
 import math
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 

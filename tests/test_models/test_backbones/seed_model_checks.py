@@ -1,6 +1,10 @@
 """Checks shared by the tests of the seed models (ENet, ERFNet, ESNet): each
 is a backbone plus ``DeconvClassifierHead`` in mmseg's ``EncoderDecoder``,
-built from ``configs/_base_/models/<name>.py``."""
+built from ``configs/_base_/models/<name>.py``.
+
+``SEED_MODELS`` says what differs between them; ``test_seed_models.py`` runs
+the common checks on each, ``test_<name>.py`` what is particular to one."""
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -8,9 +12,65 @@ from mmengine.config import Config
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
+from mmrtseg.models.backbones import ENet, ERFNet, ESNet
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 NUM_CLASSES = 19
 N, H, W = 2, 64, 128
+
+
+@dataclass(frozen=True)
+class SeedModel:
+    """One seed model as the shared tests see it.
+
+    Attributes:
+        name: ``configs/_base_/models/<name>.py`` and ``configs/<name>/``.
+        backbone: The backbone class; its defaults are the paper's network.
+        measured_params: Parameters of the segmentor with 19 classes, as
+            ``configs/<name>/README.md`` reports them.
+        reference_params: The reference zoo's count; ours must be within 3%.
+        bad_input_shapes: An input with the wrong channels and one whose
+            size is not divisible by 8, both rejected by the backbone.
+    """
+    name: str
+    backbone: type
+    measured_params: int
+    reference_params: float
+    bad_input_shapes: tuple
+
+    def __str__(self):
+        return self.name
+
+
+SEED_MODELS = (
+    SeedModel('enet', ENet, 363_631, 0.365e6,
+              bad_input_shapes=((1, 4, H, W), (1, 3, 60, W))),
+    SeedModel('erfnet', ERFNet, 2_064_191, 2.065e6,
+              bad_input_shapes=((1, 1, H, W), (1, 3, H, 100))),
+    SeedModel('esnet', ESNet, 1_659_071, 1.657e6,
+              bad_input_shapes=((1, 16, H, W), (1, 3, 36, W))),
+)
+
+#: ``(backbone, kwargs, error, match)``: building ``backbone(**kwargs)``
+#: raises ``error`` with a message matching ``match``.
+BAD_BACKBONE_ARGS = (
+    (ENet, dict(drop_rates=(0.01, )), ValueError,
+     'one entry per encoder stage'),
+    (ENet, dict(decoder_channels=(32, 16)), ValueError, 'decoder_channels'),
+    (ENet, dict(stage_blocks=((dict(dilaton=2), ), ())), TypeError, None),
+    (ERFNet, dict(encoder_drop_rates=(0.03, 0.3)), ValueError,
+     'encoder_drop_rates'),
+    (ERFNet, dict(decoder_num_blocks=(2, )), ValueError,
+     'decoder_num_blocks'),
+    # mmseg's argument name is not ours
+    (ERFNet, dict(dropout_ratio=0.1), TypeError, None),
+    (ESNet, dict(encoder_block_types=('FCU', 'FCU', 'pfcu')), ValueError,
+     "'FCU', 'PFCU'"),
+    (ESNet, dict(encoder_kernel_sizes=(3, 5)), ValueError,
+     'encoder_kernel_sizes'),
+    (ESNet, dict(decoder_kernel_sizes=(5, )), ValueError,
+     'decoder_kernel_sizes'),
+)
 
 
 def build_from_base_config(name):
