@@ -42,13 +42,17 @@ def run_tool(args, timeout=900, env=None):
     return proc.stdout + proc.stderr
 
 
-def write_enet_camvid_config(path, data_root, *, crop, max_iters, pct_start,
-                             batch_size, val_size=None, checkpoint_interval,
-                             eta_max=0.05, ratio_range=(0.5, 2.0)):
-    """Write a config that inherits the ENet CamVid recipe and trains it
-    iteration by iteration, in one process, on small crops of images
-    rescaled around ``2 * crop`` (h, w). ``val_size`` (w, h) adds a
-    validation at the end, images resized to it; None runs no validation."""
+ENET_DEMO = REPO / 'configs/enet/enet_1xb8-300i_camvid-320x240.py'
+
+
+def write_camvid_config(path, data_root, *, crop, max_iters, pct_start,
+                        batch_size, val_size=None, checkpoint_interval,
+                        eta_max=0.05, ratio_range=(0.5, 2.0), base=ENET_DEMO):
+    """Write a config that inherits a CamVid config of the zoo (``base``,
+    ENet's demo by default) and trains it iteration by iteration, in one
+    process, on small crops of images rescaled around ``2 * crop`` (h, w).
+    ``val_size`` (w, h) adds a validation at the end, images resized to it;
+    None runs no validation."""
     h, w = crop
     val = ''
     if val_size is None:
@@ -74,7 +78,7 @@ def write_enet_camvid_config(path, data_root, *, crop, max_iters, pct_start,
             test_dataloader = val_dataloader"""
     path = Path(path)
     path.write_text(textwrap.dedent(f"""
-            _base_ = '{REPO}/configs/enet/enet_1xb8-300i_camvid-320x240.py'
+            _base_ = '{Path(base).resolve()}'
             data_root = '{data_root}'
             crop = {tuple(crop)}
             train_pipeline = [
@@ -99,10 +103,12 @@ def write_enet_camvid_config(path, data_root, *, crop, max_iters, pct_start,
                      total_steps=max_iters, pct_start={pct_start},
                      by_epoch=False)
             ]
-            train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
+            train_cfg = dict(_delete_=True, type='IterBasedTrainLoop',
+                             max_iters=max_iters, val_interval=max_iters)
             default_hooks = dict(
                 logger=dict(interval=1),
-                checkpoint=dict(interval={checkpoint_interval},
+                checkpoint=dict(by_epoch=False, save_best=None,
+                                interval={checkpoint_interval},
                                 save_last=True))""") + textwrap.dedent(val) +
                     '\n')
     return path

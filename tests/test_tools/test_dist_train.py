@@ -7,12 +7,12 @@ import torch
 
 from mmrtseg.engine import allow_checkpoint_globals
 from tool_helpers import (REPO, make_camvid_subset,
-                          write_enet_camvid_config)
+                          write_camvid_config)
 
 
 def test_dist_train_two_processes_on_cpu(tmp_path, camvid_root):
     data_root = make_camvid_subset(camvid_root, tmp_path / 'camvid', 8, 2)
-    config = write_enet_camvid_config(
+    config = write_camvid_config(
         tmp_path / 'enet_dist.py', data_root, crop=(96, 128), max_iters=4,
         pct_start=0.5, batch_size=2, val_size=(128, 96),
         checkpoint_interval=4)

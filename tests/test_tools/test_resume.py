@@ -9,7 +9,7 @@ import torch
 
 from mmrtseg.engine import allow_checkpoint_globals
 from tool_helpers import (REPO, make_camvid_subset, run_tool,
-                          write_enet_camvid_config)
+                          write_camvid_config)
 
 N = 3
 
@@ -38,7 +38,7 @@ class CrashAfterIterHook(Hook):
 def write_configs(tmp_path, data_root):
     # The full recipe: random scale/crop/flip/colour, ENet with dropout,
     # SGD + one-cycle schedule, OHEM, EMA for validation.
-    config = write_enet_camvid_config(
+    config = write_camvid_config(
         tmp_path / 'enet_resume.py', data_root, crop=(96, 128),
         max_iters=2 * N, pct_start=0.3, batch_size=2, val_size=None,
         checkpoint_interval=N)

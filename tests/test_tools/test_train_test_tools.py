@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tool_helpers import (make_camvid_subset, run_tool,
-                          write_enet_camvid_config)
+                          write_camvid_config)
 
 NUM_CLASSES = 11
 ITERS = 150
@@ -17,7 +17,7 @@ ITERS = 150
 def small_config(tmp_path, data_root):
     """ENet's CamVid recipe on a subset, at half resolution: a run of about
     half a minute on two cores."""
-    return write_enet_camvid_config(
+    return write_camvid_config(
         tmp_path / 'enet_small.py', data_root, crop=(176, 240),
         max_iters=ITERS, pct_start=0.1, batch_size=4, val_size=(240, 176),
         checkpoint_interval=ITERS, ratio_range=(0.75, 1.5))
