@@ -28,7 +28,7 @@ setup(
     'MMEngine, MMCV, MMSegmentation and MMDetection',
     long_description=readme(),
     long_description_content_type='text/markdown',
-    packages=find_packages(exclude=('configs', 'tools', 'tests', 'docs')),
+    packages=find_packages(include=('mmrtseg', 'mmrtseg.*')),
     python_requires='>=3.8',
     install_requires=requirements('requirements/runtime.txt'),
     extras_require={'tests': requirements('requirements/tests.txt')},

@@ -50,3 +50,16 @@ def test_train_with_amp_uses_cpu_autocast(tmp_path, camvid_root):
     assert "type='CPUAutocastOptimWrapper'" in out
     assert 'Iter(train) [4/4]' in out
     assert (tmp_path / 'work' / 'iter_4.pth').exists()
+
+
+def test_model_zoo_table(tmp_path):
+    page = tmp_path / 'zoo.md'
+    out = run_tool(['tools/analysis_tools/model_zoo.py', '--only', 'ENet',
+                    'ESNet', '--shape', '64', '128', '--repeats', '2',
+                    '--markdown', page])
+    rows = [line for line in out.splitlines() if line.startswith('| E')]
+    assert len(rows) == 2, out[-2000:]
+    enet = rows[0].split('|')
+    assert enet[1].strip() == 'ENet' and enet[3].strip() == '0.364'
+    assert enet[-2].strip() == '1.00'  # ENet's latency ratio to itself
+    assert '# Model zoo' in page.read_text()
