@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,3 +49,14 @@ def coco_tiny_root():
 @pytest.fixture(scope='session')
 def voc_instance_mini_root():
     return require_dataset('voc_instance_mini', 'JPEGImages')
+
+
+@pytest.fixture(scope='session', autouse=True)
+def single_thread_torch():
+    """Run the in-process tests' small tensors on one thread: on a busy
+    2-core machine torch's intra-op threads cost more than they save. Tools
+    started as subprocesses keep their defaults."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

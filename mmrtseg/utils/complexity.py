@@ -19,3 +19,10 @@ def segmentor_complexity(model, height, width):
             model, inputs=(inputs, None, 'tensor'), show_table=False,
             show_arch=False)
     return info['flops'], info['params']
+
+
+def inference_parameters(model):
+    """Number of parameters of the inference network: everything but the
+    auxiliary (deep-supervision) heads, which only training uses."""
+    return sum(p.numel() for name, p in model.named_parameters()
+               if not name.startswith('auxiliary_head'))

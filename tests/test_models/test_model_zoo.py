@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from mmrtseg.apis import build_segmentor_from_config
+from mmrtseg.utils.complexity import inference_parameters
 from mmrtseg.utils.model_zoo import load_model_zoo
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,8 +33,7 @@ def test_zoo_model(entry):
     assert num_classes == 19, 'the reference counts are for 19 classes'
 
     # the inference network: auxiliary heads are not counted
-    inference = sum(p.numel() for name, p in model.named_parameters()
-                    if not name.startswith('auxiliary_head')) / 1e6
+    inference = inference_parameters(model) / 1e6
     assert inference == pytest.approx(entry.reference_params, rel=0.03), (
         f'{entry.name}: {inference:.4f} M parameters, reference '
         f'{entry.reference_params} M')

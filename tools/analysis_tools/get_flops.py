@@ -7,7 +7,8 @@ import argparse
 from mmengine.config import DictAction
 
 from mmrtseg.apis import build_segmentor_from_config
-from mmrtseg.utils.complexity import segmentor_complexity
+from mmrtseg.utils.complexity import (inference_parameters,
+                                      segmentor_complexity)
 
 
 def parse_args():
@@ -26,11 +27,13 @@ def main():
     args = parse_args()
     model = build_segmentor_from_config(args.config, args.cfg_options)
     height, width = args.shape
-    flops, params = segmentor_complexity(model, height, width)
+    flops, _ = segmentor_complexity(model, height, width)
+    params = inference_parameters(model)
     print(f'config: {args.config}')
     print(f'input shape: 1x3x{height}x{width}')
     print(f'GFLOPs: {flops / 1e9:.3f}')
-    print(f'parameters (M): {params / 1e6:.3f}')
+    print(f'parameters (M): {params / 1e6:.3f} (inference network, '
+          'auxiliary heads not counted)')
 
 
 if __name__ == '__main__':

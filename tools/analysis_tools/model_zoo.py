@@ -17,7 +17,8 @@ import time
 import torch
 
 from mmrtseg.apis import build_segmentor_from_config
-from mmrtseg.utils.complexity import segmentor_complexity
+from mmrtseg.utils.complexity import (inference_parameters,
+                                      segmentor_complexity)
 from mmrtseg.utils.model_zoo import load_model_zoo
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -42,7 +43,7 @@ def measure(entries, shape, repeats, warmup, latency=True):
     rows, forwards = [], []
     for entry in entries:
         model = build_segmentor_from_config(str(entry.config)).eval()
-        params = sum(p.numel() for p in model.parameters()) / 1e6
+        params = inference_parameters(model) / 1e6
         flops, _ = segmentor_complexity(model, height, width)
         rows.append(
             dict(

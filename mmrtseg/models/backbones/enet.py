@@ -15,7 +15,7 @@ from mmengine.model import BaseModule
 
 from mmrtseg.registry import MODELS
 from ..layers import (ConvPoolDownsampler, DeconvUpsampler, FactorizedConv,
-                      channelwise_act_cfg, check_backbone_input,
+                      MaxUnpool2x2, channelwise_act_cfg, check_backbone_input,
                       check_per_stage)
 
 
@@ -102,6 +102,23 @@ class ENetBottleneckBase(BaseModule):
         self.act = build_activation_layer(
             channelwise_act_cfg(self.act_cfg, self.out_channels))
 
+    def _build_upsampling_extension(self, in_channels):
+        """Build the extension of an upsampling bottleneck: a 1x1 projection
+        from ``in_channels``, a 3x3 stride-2 transposed convolution with
+        normalization and activation (a :class:`DeconvUpsampler`, always
+        ``nn.ConvTranspose2d``) and the expansion."""
+        internal = self.internal_channels
+        self._build_extension(
+            project=self._conv(in_channels, internal, 1),
+            main=DeconvUpsampler(
+                internal,
+                internal,
+                kernel_size=3,
+                scale_factor=2,
+                bias=False,
+                norm_cfg=self.norm_cfg,
+                act_cfg=self.act_cfg))
+
     def _add_extension(self, x, shortcut):
         """``act(shortcut + dropout(expand(main(project(x)))))``."""
         out = self.expand(self.main(self.project(x)))
@@ -172,20 +189,25 @@ class ENetDownsamplingBottleneck(ENetBottleneckBase):
     """The ENet bottleneck that halves the resolution (bottlenecks 1.0, 2.0).
 
     Shortcut: a 2x2 max-pool whose indices the decoder unpools with,
-    zero-padded from ``in_channels`` to ``out_channels`` maps. Extension: a
-    2x2 stride-2 projection, a 3x3 convolution and the expansion of
-    :class:`ENetBottleneckBase`.
+    zero-padded from ``in_channels`` to ``out_channels`` maps (or, with
+    ``shortcut_conv``, projected to them by a 1x1 convolution with
+    normalization, as FSSNet does). Extension: a 2x2 stride-2 projection, a
+    3x3 convolution and the expansion of :class:`ENetBottleneckBase`.
 
     Args:
         in_channels (int): Channels of the input.
         out_channels (int): Channels of the output, at least
             ``in_channels``.
+        shortcut_conv (bool): Whether a 1x1 convolution with normalization
+            (instead of zero padding) widens the pooled shortcut.
+            Defaults to False.
         **kwargs: ``internal_ratio``, ``drop_rate`` (0.1), ``conv_cfg``,
             ``norm_cfg``, ``act_cfg`` (PReLU) and ``init_cfg`` of
             :class:`ENetBottleneckBase`.
     """
 
-    def __init__(self, in_channels, out_channels, **kwargs):
+    def __init__(self, in_channels, out_channels, shortcut_conv=False,
+                 **kwargs):
         if out_channels < in_channels:
             raise ValueError(f'{type(self).__name__}: out_channels '
                              f'({out_channels}) must be at least in_channels '
@@ -194,6 +216,9 @@ class ENetDownsamplingBottleneck(ENetBottleneckBase):
         self.in_channels = in_channels
         internal = self.internal_channels
         self.pool = nn.MaxPool2d(2, stride=2, return_indices=True)
+        self.shortcut_conv = (
+            self._conv(in_channels, out_channels, 1, with_act=False)
+            if shortcut_conv else None)
         self._build_extension(
             project=self._conv(in_channels, internal, 2, stride=2),
             main=self._conv(internal, internal, 3, padding=1))
@@ -201,8 +226,12 @@ class ENetDownsamplingBottleneck(ENetBottleneckBase):
     def forward(self, x):
         """Return the output and the max-pool indices."""
         shortcut, indices = self.pool(x)
-        shortcut = F.pad(shortcut,
-                         (0, 0, 0, 0, 0, self.out_channels - self.in_channels))
+        if self.shortcut_conv is not None:
+            shortcut = self.shortcut_conv(shortcut)
+        else:
+            shortcut = F.pad(
+                shortcut,
+                (0, 0, 0, 0, 0, self.out_channels - self.in_channels))
         return self._add_extension(x, shortcut), indices
 
 
@@ -210,9 +239,9 @@ class ENetUpsamplingBottleneck(ENetBottleneckBase):
     """The ENet bottleneck that doubles the resolution (bottlenecks 4.0, 5.0).
 
     Shortcut: a 1x1 convolution with normalization to ``out_channels``,
-    then max-unpooling with the indices of the matching downsampling
-    bottleneck. Extension: a 1x1 projection, a 3x3 stride-2 transposed
-    convolution with normalization and activation (a
+    then max-unpooling (:class:`MaxUnpool2x2`) with the indices of the
+    matching downsampling bottleneck. Extension: a 1x1 projection, a 3x3
+    stride-2 transposed convolution with normalization and activation (a
     :class:`DeconvUpsampler`, always ``nn.ConvTranspose2d`` whatever
     ``conv_cfg``) and the expansion of :class:`ENetBottleneckBase`.
 
@@ -235,29 +264,24 @@ class ENetUpsamplingBottleneck(ENetBottleneckBase):
                  **kwargs):
         super().__init__(
             out_channels, drop_rate=drop_rate, act_cfg=act_cfg, **kwargs)
-        internal = self.internal_channels
         self.shortcut_conv = self._conv(
             in_channels, out_channels, 1, with_act=False)
-        self.unpool = nn.MaxUnpool2d(2, stride=2)
-        self._build_extension(
-            project=self._conv(in_channels, internal, 1),
-            main=DeconvUpsampler(
-                internal,
-                internal,
-                kernel_size=3,
-                scale_factor=2,
-                bias=False,
-                norm_cfg=self.norm_cfg,
-                act_cfg=act_cfg))
+        self.unpool = MaxUnpool2x2()
+        self._build_upsampling_extension(in_channels)
 
     def forward(self, x, indices):
         """Upsample ``x`` with the max-pool ``indices`` of the encoder."""
-        # Python ints, so that jit tracing (FLOP counting, export) can
-        # check the size; a 2x2 stride-2 pool halved even sizes exactly.
-        output_size = [2 * int(size) for size in x.shape[-2:]]
-        shortcut = self.unpool(
-            self.shortcut_conv(x), indices, output_size=output_size)
+        shortcut = self.unpool(self.shortcut_conv(x), indices)
         return self._add_extension(x, shortcut)
+
+
+def enet_bottleneck_stage(channels, blocks, **kwargs):
+    """Return an ``nn.Sequential`` of :class:`ENetBottleneck` s of
+    ``channels`` maps, one per dict of ``blocks`` (its ``kernel_size``,
+    ``dilation``, ``asymmetric``), all sharing ``kwargs`` (``drop_rate``,
+    ``act_cfg``, ...)."""
+    return nn.Sequential(
+        *[ENetBottleneck(channels, **kwargs, **block) for block in blocks])
 
 
 _ASYMMETRIC5 = dict(kernel_size=5, asymmetric=True)
@@ -371,14 +395,12 @@ class ENet(BaseModule):
                     act_cfg=encoder_act_cfg,
                     **common))
             self.encoder_stages.append(
-                nn.Sequential(*[
-                    ENetBottleneck(
-                        out_channels,
-                        drop_rate=drop_rate,
-                        act_cfg=encoder_act_cfg,
-                        **common,
-                        **block) for block in blocks
-                ]))
+                enet_bottleneck_stage(
+                    out_channels,
+                    blocks,
+                    drop_rate=drop_rate,
+                    act_cfg=encoder_act_cfg,
+                    **common))
             channels = out_channels
 
         self.upsamples = nn.ModuleList()
@@ -390,13 +412,9 @@ class ENet(BaseModule):
                     channels, out_channels, act_cfg=decoder_act_cfg,
                     **common))
             self.decoder_stages.append(
-                nn.Sequential(*[
-                    ENetBottleneck(
-                        out_channels,
-                        drop_rate=0.,
-                        act_cfg=decoder_act_cfg,
-                        **common) for _ in range(num_blocks)
-                ]))
+                enet_bottleneck_stage(
+                    out_channels, (dict(), ) * num_blocks, drop_rate=0.,
+                    act_cfg=decoder_act_cfg, **common))
             channels = out_channels
 
     def forward(self, x):

@@ -1,0 +1,43 @@
+# EDANet (https://arxiv.org/abs/1809.06323): the network body is the
+# backbone, its 1x1 classifier and x8 bilinear upsampling the decode head.
+norm_cfg = dict(type='BN', eps=1e-3, requires_grad=True)
+data_preprocessor = dict(
+    type='SegDataPreProcessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True,
+    pad_val=0,
+    seg_pad_val=255,
+    # test images are padded to a multiple of the network's stride
+    test_cfg=dict(size_divisor=8))
+model = dict(
+    type='EncoderDecoder',
+    data_preprocessor=data_preprocessor,
+    backbone=dict(
+        type='EDANet',
+        in_channels=3,
+        stage_channels=(15, 60, 130),
+        stage_dilations=((), (1, 1, 1, 2, 2), (2, 2, 4, 4, 8, 8, 16, 16)),
+        growth_rate=40,
+        drop_rate=0.02,
+        norm_cfg=norm_cfg,
+        act_cfg=dict(type='ReLU')),
+    decode_head=dict(
+        type='UpsampledFCNHead',
+        in_channels=450,
+        channels=450,
+        in_index=-1,
+        num_convs=0,
+        concat_input=False,
+        scale_factor=8,
+        dropout_ratio=0.,
+        num_classes=19,
+        ignore_index=255,
+        # the authors' code upsamples with align_corners=True
+        align_corners=True,
+        # the reference zoo's OHEM: pixels with p(true) < 0.7, at least
+        # 1/16 of the valid pixels
+        loss_decode=dict(
+            type='OhemCrossEntropyLoss', thresh=0.7, min_kept_ratio=1 / 16)),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))
