@@ -51,3 +51,21 @@ def test_other_key_errors_pass_through():
     with pytest.raises(KeyError, match='plain'):
         with explain_unknown_types():
             raise KeyError('plain')
+
+
+def test_only_the_documented_names_shadow_upstream_ones():
+    register_all_modules()
+    documented = {
+        registry.MODELS: {'ERFNet', 'BiSeNetV2', 'DDRNet', 'FastSCNN'},
+        registry.PARAM_SCHEDULERS: {'OneCycleLR'},
+    }
+    for reg in (registry.MODELS, registry.PARAM_SCHEDULERS,
+                registry.DATASETS, registry.TRANSFORMS, registry.METRICS,
+                registry.HOOKS, registry.TASK_UTILS):
+        upstream = set()
+        node = reg.parent
+        while node is not None:
+            upstream |= set(node.module_dict)
+            node = node.parent
+        shadowed = set(reg.module_dict) & upstream
+        assert shadowed == documented.get(reg, set()), (reg.name, shadowed)

@@ -1,4 +1,6 @@
-"""Helpers of the tool tests: a small real CamVid subset and running tools."""
+"""Helpers of the tool tests: a small real CamVid subset, running tools and
+reading what they logged."""
+import json
 import os
 import textwrap
 import subprocess
@@ -40,6 +42,14 @@ def run_tool(args, timeout=900, env=None):
             f'--- stdout ---\n{proc.stdout[-6000:]}\n'
             f'--- stderr ---\n{proc.stderr[-6000:]}')
     return proc.stdout + proc.stderr
+
+
+def read_scalars(work_dir):
+    """The records of the last run's ``vis_data/scalars.json`` under
+    ``work_dir`` (one dict per logged iteration or validation)."""
+    files = sorted(Path(work_dir).glob('*/vis_data/scalars.json'))
+    assert files, f'no scalars.json under {work_dir}'
+    return [json.loads(line) for line in files[-1].read_text().splitlines()]
 
 
 ENET_DEMO = REPO / 'configs/enet/enet_1xb8-300i_camvid-320x240.py'

@@ -14,8 +14,13 @@ from mmrtseg.utils.model_zoo import load_model_zoo
 REPO = Path(__file__).resolve().parents[2]
 ZOO = load_model_zoo(REPO / 'configs')
 
-#: Every model of the foundation and of model-zoo part 1 that has landed.
-EXPECTED_AT_LEAST = {'ENet', 'ERFNet', 'ESNet'}
+#: The foundation's models and those of model-zoo part 1.
+EXPECTED_AT_LEAST = {
+    'ENet', 'ERFNet', 'ESNet', 'ADSCNet', 'AGLNet', 'BiSeNetV2', 'CFPNet',
+    'CGNet', 'ContextNet', 'DABNet', 'DDRNet', 'EDANet', 'ESPNet', 'ESPNetv2',
+    'FastSCNN', 'FDDWNet', 'FPENet', 'FSSNet', 'LEDNet', 'Lite-HRNet',
+    'MiniNet', 'MiniNetv2', 'RegSeg', 'SegNet'
+}
 
 
 def test_zoo_lists_every_model():

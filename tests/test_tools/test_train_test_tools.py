@@ -1,13 +1,12 @@
 """End to end: tools/train.py on a handful of real CamVid images, then
 tools/test.py on the checkpoint (mIoU and boundary F, --out, --show-dir)."""
 import json
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from tool_helpers import (make_camvid_subset, run_tool,
+from tool_helpers import (make_camvid_subset, read_scalars, run_tool,
                           write_camvid_config)
 
 NUM_CLASSES = 11
@@ -36,12 +35,6 @@ def chance_miou(label_files):
     present = freq > 0
     iou = freq[present] * q / (freq[present] + q - freq[present] * q)
     return 100 * iou.mean()
-
-
-def read_scalars(work_dir):
-    files = sorted(Path(work_dir).glob('*/vis_data/scalars.json'))
-    assert files, f'no scalars.json under {work_dir}'
-    return [json.loads(line) for line in files[-1].read_text().splitlines()]
 
 
 @pytest.fixture(scope='module')

@@ -11,6 +11,7 @@ from .enet import ENet
 from .erfnet import ERFNet
 from .esnet import ESNet
 from .espnet import ESPNet
+from .espnetv2 import ESPNetV2
 from .fastscnn import FastSCNN
 from .fddwnet import FDDWNet
 from .lednet import LEDNet
@@ -22,4 +23,4 @@ from .litehrnet import LiteHRNet
 from .regseg import RegSeg
 from .segnet import SegNet
 
-__all__ = ['ADSCNet', 'AGLNet', 'CFPNet', 'BiSeNetV2', 'DDRNet', 'CGNetLite', 'ContextNet', 'DABNet', 'EDANet', 'ENet', 'ERFNet', 'ESNet', 'ESPNet', 'FastSCNN', 'FDDWNet', 'LEDNet', 'MiniNet', 'MiniNetv2', 'FPENet', 'FSSNet', 'LiteHRNet', 'RegSeg', 'SegNet']
+__all__ = ['ADSCNet', 'AGLNet', 'CFPNet', 'BiSeNetV2', 'DDRNet', 'CGNetLite', 'ContextNet', 'DABNet', 'EDANet', 'ENet', 'ERFNet', 'ESNet', 'ESPNet', 'ESPNetV2', 'FastSCNN', 'FDDWNet', 'LEDNet', 'MiniNet', 'MiniNetv2', 'FPENet', 'FSSNet', 'LiteHRNet', 'RegSeg', 'SegNet']

@@ -5,9 +5,10 @@ Learning to downsample (a convolution and two depthwise-separable ones to
 1/8), a global feature extractor (MobileNetV2 bottlenecks to 1/32 and a
 pyramid pooling module) and a feature fusion that adds the upsampled global
 features to the 1/8 ones. The first and the last are the blocks Fast-SCNN
-shares with ContextNet (same authors): ContextNet's ``DetailBranch`` and
-``DilatedFeatureFusion``. The classifier (two depthwise-separable
-convolutions, a 1x1 convolution, x8 bilinear) is
+shares with ContextNet (same authors):
+:class:`~mmrtseg.models.layers.DetailBranch` and
+:class:`~mmrtseg.models.layers.DilatedFeatureFusion`. The classifier (two
+depthwise-separable convolutions, a 1x1 convolution, x8 bilinear) is
 :class:`~mmrtseg.models.decode_heads.FastSCNNHead`.
 
 mmseg has a ``FastSCNN`` too; this one differs where the zoo needs it (see
@@ -25,8 +26,8 @@ from mmseg.models.decode_heads.psp_head import PPM
 from mmseg.models.utils import InvertedResidual
 
 from mmrtseg.registry import MODELS
-from ..layers import check_backbone_input, check_per_stage
-from .contextnet import DetailBranch, DilatedFeatureFusion
+from ..layers import (DetailBranch, DilatedFeatureFusion,
+                      check_backbone_input, check_per_stage)
 
 
 class GlobalFeatureExtractor(BaseModule):

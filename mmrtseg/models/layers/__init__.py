@@ -2,6 +2,7 @@
 paper's backbone file."""
 from .activation import channelwise_act_cfg
 from .channel_shuffle import ChannelShuffle, channel_shuffle
+from .detail_fusion import DetailBranch, DilatedFeatureFusion
 from .downsampler import ConvPoolDownsampler
 from .factorized_conv import FactorizedConv
 from .input_checks import check_backbone_input, check_per_stage
@@ -16,6 +17,7 @@ from .upsampler import DeconvUpsampler, deconv_padding
 
 __all__ = [
     'ChannelShuffle', 'channel_shuffle',
+    'DetailBranch', 'DilatedFeatureFusion',
     'SSnbtUnit',
     'SqueezeExcitation',
     'InputInjection', 'NormAct',

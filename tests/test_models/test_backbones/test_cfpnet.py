@@ -1,83 +1,28 @@
-"""CFPNet: the backbone, the segmentor of configs/_base_/models/cfpnet.py and
-what is particular to the paper."""
+"""What is particular to CFPNet; the checks every zoo model passes are in
+``test_zoo_models.py``."""
 import pytest
 import torch
 import torch.nn as nn
-from test_models.test_backbones.seed_model_checks import (
-    H, N, W, build_from_base_config, check_backward, check_segmentor_output,
-    count_params)
-from test_models.test_backbones.zoo_mode_checks import \
-    check_train_eval_modes_without_dropout
+from test_models.test_backbones.model_checks import shared_segmentor
 
 from mmrtseg.models.backbones import CFPNet
 from mmrtseg.models.backbones.cfpnet import (CFPModule,
                                              FeaturePyramidChannel,
                                              cfp_dilations)
-from mmrtseg.models.decode_heads import UpsampledFCNHead
-
-#: configs/cfpnet/README.md reports this count (19 classes)
-MEASURED_PARAMS = 276_037
-REFERENCE_PARAMS = 0.27e6
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    """Two threads on two shared, busy cores run ~30x slower than one."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope='module')
-def segmentor():
-    return build_from_base_config('cfpnet')
-
-
-def test_backbone_outputs():
-    outs = CFPNet()(torch.randn(N, 3, H, W))
-    assert [o.shape for o in outs] == [(N, 35, H // 2, W // 2),
-                                       (N, 67, H // 4, W // 4),
-                                       (N, 131, H // 8, W // 8)]
-
-
-def test_segmentor_output_is_full_resolution(segmentor):
-    assert isinstance(segmentor.backbone, CFPNet)
-    assert isinstance(segmentor.decode_head, UpsampledFCNHead)
-    # the classifier is a bare 1x1 convolution: no BN or PReLU on the logits
-    assert isinstance(segmentor.decode_head.convs, nn.Identity)
-    check_segmentor_output(segmentor)
-
-
-def test_param_count_matches_reference(segmentor):
-    params = count_params(segmentor)
-    assert params == MEASURED_PARAMS
-    assert abs(params - REFERENCE_PARAMS) / REFERENCE_PARAMS <= 0.03
-
-
-def test_backward_reaches_all_params(segmentor):
-    check_backward(segmentor)
-
-
-def test_train_and_eval_modes(segmentor):
-    check_train_eval_modes_without_dropout(segmentor)
-
-
-def test_backbone_rejects_bad_inputs():
-    backbone = CFPNet()
-    with pytest.raises(ValueError, match='N x 3 x H x W'):
-        backbone(torch.randn(1, 1, H, W))
-    with pytest.raises(ValueError, match='divisible by 8'):
-        backbone(torch.randn(1, 3, H, 100))
+def test_classifier_is_a_bare_1x1_conv():
+    # no BN or PReLU on the logits
+    head = shared_segmentor('cfpnet').decode_head
+    assert isinstance(head.convs, nn.Identity)
 
 
 @pytest.mark.parametrize('build,match', [
-    (lambda: CFPNet(stage_rates=((2, 2), )), 'one entry per stage'),
     (lambda: CFPModule(24), 'multiple of 4 \\* len'),
     (lambda: FeaturePyramidChannel(6), 'multiple of 4'),
     (lambda: cfp_dilations(4, num_channels=3), '4 channels'),
 ])
-def test_rejects_bad_args(build, match):
+def test_blocks_reject_bad_args(build, match):
     with pytest.raises(ValueError, match=match):
         build()
 

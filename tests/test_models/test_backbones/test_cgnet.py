@@ -1,56 +1,20 @@
-"""CGNet: the compact ``CGNetLite`` (``configs/_base_/models/cgnet.py``)
-and the paper's CGNet-M3N21 (mmseg's ``CGNet``,
-``configs/_base_/models/cgnet-m3n21.py``)."""
+"""What is particular to CGNet: the compact ``CGNetLite``
+(``configs/_base_/models/cgnet.py``) and the paper's CGNet-M3N21 (mmseg's
+``CGNet``, ``configs/_base_/models/cgnet-m3n21.py``); the checks every zoo
+model passes are in ``test_zoo_models.py``."""
 import pytest
 import torch
 from mmseg.models.backbones import CGNet
 from mmseg.models.backbones.cgnet import ContextGuidedBlock
-from test_models.test_backbones.seed_model_checks import (
-    N, H, W, build_from_base_config, check_backward, check_segmentor_output,
-    check_train_eval_modes, count_params)
+from test_models.test_backbones.model_checks import shared_segmentor
 
 from mmrtseg.models.backbones import CGNetLite
 from mmrtseg.models.backbones.cgnet import LightContextGuidedDownBlock
 
-MEASURED = {'cgnet': 242_789, 'cgnet-m3n21': 496_325}
-# the reference zoo's CGNet; the paper's CGNet-M3N21 (0.5 M)
-REFERENCE = {'cgnet': 0.24e6, 'cgnet-m3n21': 0.5e6}
 
-
-@pytest.fixture(scope='module', params=sorted(MEASURED))
-def segmentor(request):
-    return request.param, build_from_base_config(request.param)
-
-
-def test_backbone_outputs():
-    outs = CGNetLite()(torch.randn(N, 3, H, W))
-    assert [o.shape for o in outs] == [(N, 35, H // 2, W // 2),
-                                       (N, 131, H // 4, W // 4),
-                                       (N, 256, H // 8, W // 8)]
-
-
-def test_param_count(segmentor):
-    name, model = segmentor
-    params = count_params(model)
-    assert params == MEASURED[name]
-    assert abs(params - REFERENCE[name]) / REFERENCE[name] <= 0.03
-
-
-def test_segmentor_output_is_full_resolution(segmentor):
-    check_segmentor_output(segmentor[1])
-
-
-def test_backward_reaches_all_params(segmentor):
-    check_backward(segmentor[1])
-
-
-def test_train_and_eval_modes(segmentor):
-    # the classifier's dropout 0.1 is the only dropout, as in the paper
-    check_train_eval_modes(segmentor[1])
-
-
-def test_base_configs_build_the_intended_backbones(segmentor):
-    name, model = segmentor
+@pytest.mark.parametrize('name', ['cgnet', 'cgnet-m3n21'])
+def test_base_configs_build_the_intended_backbones(name):
+    model = shared_segmentor(name)
     expected = CGNetLite if name == 'cgnet' else CGNet
     assert type(model.backbone) is expected
     blocks = (3, 17) if name == 'cgnet' else (3, 21)
@@ -92,17 +56,6 @@ def test_does_not_mutate_the_act_cfg():
     assert act_cfg == dict(type='PReLU')
 
 
-def test_rejects_bad_inputs_and_args():
-    backbone = CGNetLite()
-    with pytest.raises(ValueError, match='N x 3 x H x W'):
-        backbone(torch.randn(1, 4, H, W))
-    with pytest.raises(ValueError, match='divisible by 8'):
-        backbone(torch.randn(1, 3, 60, W))
-    with pytest.raises(ValueError, match='num_blocks'):
-        CGNetLite(num_blocks=(3, ))
-    with pytest.raises(ValueError, match='at least its downsampling'):
-        CGNetLite(num_blocks=(0, 15))
+def test_light_down_block_rejects_odd_channels():
     with pytest.raises(ValueError, match='even'):
         LightContextGuidedDownBlock(35, 63)
-    with pytest.raises(TypeError):
-        CGNetLite(pretrained='x.pth')

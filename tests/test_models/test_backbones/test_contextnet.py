@@ -1,36 +1,10 @@
-"""ContextNet: backbone, segmentor from the base config, parameters."""
-import pytest
+"""What is particular to ContextNet; the checks every zoo model passes are in
+``test_zoo_models.py``."""
 import torch
-from test_models.test_backbones.seed_model_checks import (
-    H, N, NUM_CLASSES, W, build_from_base_config, check_backward,
-    check_segmentor_output, count_params, fake_batch)
+from test_models.test_backbones.model_checks import H, W
 
 from mmrtseg.models.backbones import ContextNet
-from mmrtseg.models.backbones.contextnet import DilatedFeatureFusion
-
-MEASURED_PARAMS = 986_835
-REFERENCE_PARAMS = 1.01e6
-
-
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    """Small inputs on busy shared cores run far faster on one thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope='module')
-def segmentor():
-    return build_from_base_config('contextnet')
-
-
-def test_backbone_outputs():
-    detail, context, fused = ContextNet()(torch.randn(N, 3, H, W))
-    assert detail.shape == (N, 128, H // 8, W // 8)
-    assert context.shape == (N, 128, H // 32, W // 32)
-    assert fused.shape == (N, 128, H // 8, W // 8)
+from mmrtseg.models.layers import DilatedFeatureFusion
 
 
 def test_detail_branch_runs_on_the_full_resolution_image():
@@ -66,59 +40,3 @@ def test_fusion_sums_both_branches():
             fusion.conv_higher_res(high) +
             fusion.conv_lower_res(fusion.dwconv(up)))
     assert torch.allclose(out, expected, atol=1e-6)
-
-
-def test_segmentor_output_is_full_resolution(segmentor):
-    check_segmentor_output(segmentor)
-
-
-def test_logits_can_be_negative(segmentor):
-    segmentor.eval()
-    with torch.no_grad():
-        logits = segmentor(fake_batch()[0], mode='tensor')
-    assert logits.shape == (N, NUM_CLASSES, H, W)
-    assert (logits < 0).any()
-
-
-def test_param_count_matches_reference(segmentor):
-    params = count_params(segmentor)
-    assert params == MEASURED_PARAMS
-    assert abs(params - REFERENCE_PARAMS) / REFERENCE_PARAMS <= 0.03
-
-
-def test_backward_reaches_all_params(segmentor):
-    check_backward(segmentor)
-
-
-def test_train_and_eval_modes(segmentor):
-    inputs, _ = fake_batch()
-    segmentor.eval()
-    with torch.no_grad():
-        assert torch.equal(segmentor(inputs, mode='tensor'),
-                           segmentor(inputs, mode='tensor'))
-    bn = segmentor.backbone.detail_branch.layers[0].bn
-    before = bn.running_mean.clone()
-    segmentor.train()
-    with torch.no_grad():
-        segmentor(inputs, mode='tensor')
-    assert not torch.equal(bn.running_mean, before)
-    segmentor.eval()
-
-
-def test_rejects_bad_inputs():
-    backbone = ContextNet()
-    with pytest.raises(ValueError, match='N x 3 x H x W'):
-        backbone(torch.randn(1, 4, H, W))
-    with pytest.raises(ValueError, match='divisible by 32'):
-        backbone(torch.randn(1, 3, 48, W))
-
-
-@pytest.mark.parametrize('kwargs,match', [
-    (dict(detail_strides=(2, 2)), 'detail_strides'),
-    (dict(context_downsample=0), 'context_downsample'),
-    (dict(context_arch=((6, 32, 1), )), 'expand_ratio'),
-    (dict(context_channels=96), 'lower_in_channels'),
-])
-def test_rejects_bad_args(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        ContextNet(**kwargs)

@@ -1,46 +1,17 @@
-"""DDRNet-23-slim: mmseg's layers returning both 1/8 maps in every mode,
-the pre-activated head (x8) and its auxiliary twin at 1/8."""
+"""What is particular to DDRNet-23-slim (mmseg's layers returning both 1/8
+maps in every mode, the pre-activated head (x8) and its auxiliary twin at
+1/8); the checks every zoo model passes are in ``test_zoo_models.py``."""
 import pytest
 import torch
 from mmseg.models.backbones import DDRNet as MMSegDDRNet
 from mmseg.models.utils import BasicBlock, Bottleneck
-from test_models.test_backbones.aux_head_model_checks import (
-    aux_loss_resolutions, build_inference_segmentor, check_backward_with_aux,
-    check_full_resolution_logits, check_param_count)
-from test_models.test_backbones.seed_model_checks import (
-    N, H, W, build_from_base_config)
-from test_models.test_backbones.zoo_mode_checks import (  # noqa: F401
-    check_train_eval_modes_without_dropout, one_cpu_thread)
+from test_models.test_backbones.model_checks import (N, H, W,
+                                                     aux_loss_resolutions,
+                                                     shared_segmentor)
 
 from mmrtseg.models.backbones import DDRNet
 from mmrtseg.models.decode_heads import DDRNetHead, NearestLabelDDRNetHead
 from mmrtseg.registry import MODELS
-
-MEASURED = 5_695_923
-REFERENCE = 5.54e6
-
-# small inputs on a shared, busy machine: one intra-op thread
-pytestmark = pytest.mark.usefixtures('one_cpu_thread')
-
-
-@pytest.fixture(scope='module')
-def segmentor():
-    return build_inference_segmentor('ddrnet')
-
-
-@pytest.fixture(scope='module')
-def training_segmentor():
-    return build_from_base_config('ddrnet')
-
-
-def test_backbone_outputs_both_maps_in_train_and_eval():
-    backbone = DDRNet()
-    inputs = torch.randn(N, 3, H, W)
-    for training in (True, False):
-        backbone.train(training)
-        aux, out = backbone(inputs)
-        assert aux.shape == (N, 64, H // 8, W // 8)
-        assert out.shape == (N, 128, H // 8, W // 8)
 
 
 def test_forward_matches_mmseg_in_eval():
@@ -62,24 +33,9 @@ def test_registry_resolves_ours_and_mmseg_with_prefix():
     assert MODELS.get('NearestLabelDDRNetHead') is NearestLabelDDRNetHead
 
 
-def test_segmentor_output_is_full_resolution(segmentor):
-    check_full_resolution_logits(segmentor)
-
-
-def test_param_count_matches_reference(segmentor):
-    check_param_count(segmentor, MEASURED, REFERENCE)
-
-
-def test_backward_reaches_all_params_with_aux(training_segmentor):
-    check_backward_with_aux(training_segmentor, ['aux'])
-
-
-def test_aux_head_predicts_at_one_eighth(training_segmentor):
+def test_aux_head_predicts_at_one_eighth():
+    training_segmentor = shared_segmentor('ddrnet', with_aux=True)
     assert aux_loss_resolutions(training_segmentor) == [(H // 8, W // 8)]
-
-
-def test_train_and_eval_modes(segmentor):
-    check_train_eval_modes_without_dropout(segmentor)
 
 
 def test_architecture_follows_the_paper():
@@ -109,22 +65,12 @@ def test_head_is_pre_activated():
     assert out.shape == (N, 19, 32, 64)
 
 
-@pytest.mark.parametrize('shape,match', [((1, 1, H, W), 'N x 3 x H x W'),
-                                         ((1, 3, H, 100), 'divisible by 8')])
-def test_backbone_rejects_bad_inputs(shape, match):
-    with pytest.raises(ValueError, match=match):
-        DDRNet()(torch.randn(*shape))
-
-
-@pytest.mark.parametrize('cls,kwargs,error,match', [
-    (DDRNet, dict(channels=0), ValueError, 'channels'),
-    (DDRNet, dict(ppm_chanels=128), TypeError, 'ppm_chanels'),
-    (DDRNetHead, dict(scale_factor=0), ValueError, 'scale_factor'),
-    (DDRNetHead, dict(norm_cfg=None), ValueError, 'norm_cfg'),
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(scale_factor=0), 'scale_factor'),
+    (dict(norm_cfg=None), 'norm_cfg'),
 ])
-def test_rejects_bad_args(cls, kwargs, error, match):
-    if cls is DDRNetHead:
-        kwargs = dict(dict(in_channels=128, channels=64, num_classes=19,
-                           norm_cfg=dict(type='BN')), **kwargs)
-    with pytest.raises(error, match=match):
-        cls(**kwargs)
+def test_head_rejects_bad_args(kwargs, match):
+    kwargs = dict(dict(in_channels=128, channels=64, num_classes=19,
+                       norm_cfg=dict(type='BN')), **kwargs)
+    with pytest.raises(ValueError, match=match):
+        DDRNetHead(**kwargs)

@@ -1,9 +1,9 @@
-"""What is particular to ENet; the checks every seed model passes are in
-``test_seed_models.py``."""
+"""What is particular to ENet; the checks every zoo model passes are in
+``test_zoo_models.py``."""
 import pytest
 import torch
 import torch.nn as nn
-from test_models.test_backbones.seed_model_checks import dropout_rates
+from test_models.test_backbones.model_checks import dropout_rates
 
 from mmrtseg.models.backbones import ENet
 from mmrtseg.models.backbones.enet import (ENetBottleneck,

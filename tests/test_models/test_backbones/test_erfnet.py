@@ -1,8 +1,8 @@
-"""What is particular to ERFNet; the checks every seed model passes are in
-``test_seed_models.py``."""
+"""What is particular to ERFNet; the checks every zoo model passes are in
+``test_zoo_models.py``."""
 import torch
 from mmseg.models.backbones import ERFNet as MMSegERFNet
-from test_models.test_backbones.seed_model_checks import dropout_rates
+from test_models.test_backbones.model_checks import dropout_rates
 
 from mmrtseg.models.backbones import ERFNet
 from mmrtseg.models.layers import (ConvPoolDownsampler, DeconvUpsampler,

@@ -1,30 +1,11 @@
-"""FPENet: FPE-block encoder and MEU decoder, built from
-``configs/_base_/models/fpenet.py``."""
+"""What is particular to FPENet (FPE-block encoder, MEU decoder); the checks
+every zoo model passes are in ``test_zoo_models.py``."""
 import pytest
 import torch
 import torch.nn as nn
-from test_models.test_backbones.no_dropout_checks import (
-    check_bn_train_eval_modes, check_logits_can_be_negative)
-from test_models.test_backbones.seed_model_checks import (
-    N, H, W, build_from_base_config, check_backward, check_segmentor_output,
-    count_params)
 
 from mmrtseg.models.backbones import FPENet
 from mmrtseg.models.backbones.fpenet import FPEBlock, MEUModule
-
-MEASURED_PARAMS = 361_687
-REFERENCE_PARAMS = 0.36e6
-
-
-@pytest.fixture(scope='module')
-def segmentor():
-    return build_from_base_config('fpenet')
-
-
-def test_backbone_outputs():
-    encoder_out, decoder_out = FPENet()(torch.randn(N, 3, H, W))
-    assert encoder_out.shape == (N, 64, H // 8, W // 8)
-    assert decoder_out.shape == (N, 32, H // 2, W // 2)
 
 
 def test_architecture_follows_the_paper():
@@ -76,46 +57,6 @@ def test_meu_weights_each_input_by_the_others_attention():
     assert out.shape == (2, 4, 8, 8)
     assert torch.allclose(out, low_p * channel + up * spatial, atol=1e-6)
     assert ((spatial > 0) & (spatial < 1)).all()
-
-
-def test_segmentor_output_is_full_resolution(segmentor):
-    check_segmentor_output(segmentor)
-    assert segmentor.decode_head.conv_seg.kernel_size == (1, 1)
-    check_logits_can_be_negative(segmentor)
-
-
-def test_param_count_matches_reference(segmentor):
-    params = count_params(segmentor)
-    assert params == MEASURED_PARAMS
-    assert abs(params - REFERENCE_PARAMS) / REFERENCE_PARAMS <= 0.03
-
-
-def test_backward_reaches_all_params(segmentor):
-    check_backward(segmentor)
-
-
-def test_train_and_eval_modes(segmentor):
-    check_bn_train_eval_modes(segmentor, segmentor.backbone.stem.bn)
-
-
-def test_backbone_rejects_bad_inputs():
-    backbone = FPENet()
-    with pytest.raises(ValueError, match='N x 3 x H x W'):
-        backbone(torch.randn(1, 1, H, W))
-    with pytest.raises(ValueError, match='divisible by 8'):
-        backbone(torch.randn(1, 3, H, 100))
-
-
-@pytest.mark.parametrize('kwargs,error,match', [
-    (dict(num_blocks=(1, 3)), ValueError, 'num_blocks needs one entry'),
-    (dict(decoder_channels=(64, )), ValueError, 'decoder_channels'),
-    (dict(num_blocks=(1, 0, 9)), ValueError, 'positive ints'),
-    (dict(dilations=(1, 2, 4)), ValueError, 'divisible by the number'),
-    (dict(p=3), TypeError, None),
-])
-def test_backbone_rejects_bad_args(kwargs, error, match):
-    with pytest.raises(error, match=match):
-        FPENet(**kwargs)
 
 
 def test_fpe_block_rejects_bad_args():

@@ -1,49 +1,19 @@
-"""LEDNet: the encoder backbone and the attention pyramid head."""
+"""What is particular to LEDNet (the encoder backbone, the attention pyramid
+head); the checks every zoo model passes are in ``test_zoo_models.py``."""
 import pytest
 import torch
 import torch.nn as nn
-from test_models.test_backbones.seed_model_checks import (
-    H, W, build_from_base_config, check_backward, check_segmentor_output,
-    check_train_eval_modes, count_params, dropout_rates)
+from test_models.test_backbones.model_checks import (count_params,
+                                                     dropout_rates,
+                                                     shared_segmentor)
 
 from mmrtseg.models.backbones import LEDNet
 from mmrtseg.models.decode_heads import LEDNetHead
 from mmrtseg.models.layers import ConvPoolDownsampler, SSnbtUnit
 
-MEASURED_PARAMS = 1_422_756
-REFERENCE_PARAMS = 1.46e6
 
-
-@pytest.fixture(scope='module')
-def segmentor():
-    torch.manual_seed(0)
-    return build_from_base_config('lednet')
-
-
-def test_backbone_outputs():
-    with torch.no_grad():
-        outs = LEDNet().eval()(torch.randn(1, 3, 32, 48))
-    assert [o.shape for o in outs] == [(1, 32, 16, 24), (1, 64, 8, 12),
-                                       (1, 128, 4, 6)]
-
-
-def test_segmentor_output_is_full_resolution(segmentor):
-    check_segmentor_output(segmentor)
-
-
-def test_param_count_matches_reference(segmentor):
-    params = count_params(segmentor)
-    assert params == MEASURED_PARAMS
-    assert abs(params - REFERENCE_PARAMS) / REFERENCE_PARAMS <= 0.03
-    assert count_params(segmentor.backbone) == 908_940
-
-
-def test_backward_reaches_all_params(segmentor):
-    check_backward(segmentor)
-
-
-def test_train_and_eval_modes(segmentor):
-    check_train_eval_modes(segmentor)
+def test_backbone_param_count():
+    assert count_params(shared_segmentor('lednet').backbone) == 908_940
 
 
 def test_encoder_follows_the_paper():
@@ -76,8 +46,8 @@ def test_ssnbt_unit_shuffles_the_halves():
     assert torch.allclose(out[:, 1::2], x[:, 4:])
 
 
-def test_head_is_an_attention_pyramid(segmentor):
-    head = segmentor.decode_head
+def test_head_is_an_attention_pyramid():
+    head = shared_segmentor('lednet').decode_head
     assert isinstance(head, LEDNetHead)
     assert [d.conv.stride for d in head.downs] == [(2, 2)] * 3
     assert [c.conv.out_channels for c in head.level_convs] == [19] * 3
@@ -102,18 +72,7 @@ def test_head_works_at_sizes_not_divisible_by_its_pyramid():
         assert head([torch.randn(2, 16, 5, 7)]).shape == (2, 3, 20, 28)
 
 
-def test_bad_inputs_and_args():
-    backbone = LEDNet()
-    with pytest.raises(ValueError, match='N x 3 x H x W'):
-        backbone(torch.randn(1, 4, H, W))
-    with pytest.raises(ValueError, match='divisible by 8'):
-        backbone(torch.randn(1, 3, 60, W))
-    with pytest.raises(ValueError, match='drop_rates needs one entry'):
-        LEDNet(drop_rates=(0.03, 0.3))
-    with pytest.raises(ValueError, match='even int'):
-        LEDNet(stage_channels=(32, 64, 127))
-    with pytest.raises(TypeError):
-        LEDNet(dropout_ratio=0.1)
+def test_head_rejects_bad_args():
     common = dict(in_channels=128, channels=128, num_classes=19)
     with pytest.raises(ValueError, match='three odd ints'):
         LEDNetHead(pyramid_kernel_sizes=(3, 3), **common)

@@ -1,49 +1,15 @@
-"""MiniNet-v2: the body as a backbone, MiniNetv2Head as classifier."""
+"""What is particular to MiniNet-v2; the checks every zoo model passes are in
+``test_zoo_models.py``."""
 import pytest
 import torch
 import torch.nn as nn
-from test_models.test_backbones.seed_model_checks import (
-    H, W, build_from_base_config, check_backward, check_segmentor_output,
-    check_train_eval_modes, count_params, dropout_rates)
+from test_models.test_backbones.model_checks import (dropout_rates,
+                                                     shared_segmentor)
 
 from mmrtseg.models.backbones import MiniNetv2
 from mmrtseg.models.backbones.mininetv2 import (MiniNetv2MultiDilationUnit,
                                                 MiniNetv2SeparableUnit)
 from mmrtseg.models.decode_heads import MiniNetv2Head
-
-MEASURED_PARAMS = 515_345
-REFERENCE_PARAMS = 0.51e6
-
-
-@pytest.fixture(scope='module')
-def segmentor():
-    torch.manual_seed(0)
-    return build_from_base_config('mininetv2')
-
-
-def test_backbone_outputs():
-    with torch.no_grad():
-        features, out = MiniNetv2().eval()(torch.randn(1, 3, 32, 48))
-    assert features.shape == (1, 128, 4, 6)
-    assert out.shape == (1, 64, 8, 12)
-
-
-def test_segmentor_output_is_full_resolution(segmentor):
-    check_segmentor_output(segmentor)
-
-
-def test_param_count_matches_reference(segmentor):
-    params = count_params(segmentor)
-    assert params == MEASURED_PARAMS
-    assert abs(params - REFERENCE_PARAMS) / REFERENCE_PARAMS <= 0.03
-
-
-def test_backward_reaches_all_params(segmentor):
-    check_backward(segmentor)
-
-
-def test_train_and_eval_modes(segmentor):
-    check_train_eval_modes(segmentor)
 
 
 def test_structure_follows_the_authors_code():
@@ -85,8 +51,8 @@ def test_separable_unit_is_residual():
     assert unit.conv.depthwise_conv.conv.dilation == (2, 2)
 
 
-def test_head_gives_negative_logits_at_full_resolution(segmentor):
-    head = segmentor.decode_head
+def test_head_gives_negative_logits_at_full_resolution():
+    head = shared_segmentor('mininetv2').decode_head
     assert isinstance(head, MiniNetv2Head)
     head.eval()
     with torch.no_grad():
@@ -95,16 +61,7 @@ def test_head_gives_negative_logits_at_full_resolution(segmentor):
     assert (logits < 0).any()
 
 
-def test_bad_inputs_and_args():
-    backbone = MiniNetv2()
-    with pytest.raises(ValueError, match='N x 3 x H x W'):
-        backbone(torch.randn(1, 2, H, W))
-    with pytest.raises(ValueError, match='divisible by 8'):
-        backbone(torch.randn(1, 3, H, 100))
-    with pytest.raises(ValueError, match='stem_channels needs 2'):
-        MiniNetv2(stem_channels=(16, 32, 64))
-    with pytest.raises(ValueError, match='drop_rate'):
-        MiniNetv2(feature_drop_rate=1.2)
+def test_unit_and_head_reject_bad_args():
     with pytest.raises(ValueError, match='dilation'):
         MiniNetv2MultiDilationUnit(8, dilation=0)
     with pytest.raises(ValueError, match='upsample_factor'):

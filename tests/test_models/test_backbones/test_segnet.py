@@ -1,32 +1,21 @@
-"""SegNet: the VGG-16-BN encoder, the max-unpooling decoder and the 1x1
-classifier, built from ``configs/_base_/models/segnet.py``."""
+"""What is particular to SegNet (the VGG-16-BN encoder, the max-unpooling
+decoder, the 1x1 classifier); the checks every zoo model passes are in
+``test_zoo_models.py``."""
 import pytest
 import torch
 import torch.nn as nn
-from test_models.test_backbones.no_dropout_checks import (
-    check_bn_train_eval_modes, check_logits_can_be_negative)
-from test_models.test_backbones.seed_model_checks import (
-    NUM_CLASSES, N, H, W, build_from_base_config, check_backward,
-    check_segmentor_output, count_params)
+from test_models.test_backbones.model_checks import (NUM_CLASSES,
+                                                     count_params,
+                                                     shared_segmentor)
 
 from mmrtseg.models.backbones import SegNet
 from mmrtseg.models.backbones.segnet import (SegNetDecoderStage,
                                              SegNetEncoderStage)
 
-MEASURED_PARAMS = 29_473_299
-REFERENCE_PARAMS = 29.48e6
 
-
-@pytest.fixture(scope='module')
-def segmentor():
-    return build_from_base_config('segnet')
-
-
-def test_backbone_outputs():
-    backbone = SegNet(stage_channels=(8, 16, 32, 32, 32))
-    encoder_out, decoder_out = backbone(torch.randn(N, 3, H, W))
-    assert encoder_out.shape == (N, 32, H // 32, W // 32)
-    assert decoder_out.shape == (N, 8, H, W)
+def test_classifier_is_a_bare_1x1_conv():
+    head = shared_segmentor('segnet').decode_head
+    assert count_params(head) == 64 * NUM_CLASSES + NUM_CLASSES
 
 
 def test_architecture_is_vgg16_mirrored():
@@ -45,30 +34,6 @@ def test_architecture_is_vgg16_mirrored():
     # every convolution is followed by BN and ReLU
     assert sum(isinstance(m, nn.BatchNorm2d)
                for m in backbone.modules()) == 26
-
-
-def test_segmentor_output_is_full_resolution(segmentor):
-    check_segmentor_output(segmentor)
-    # the classifier is a bare 1x1 convolution: logits can be negative
-    head = segmentor.decode_head
-    assert head.conv_seg.kernel_size == (1, 1)
-    check_logits_can_be_negative(segmentor)
-
-
-def test_param_count_matches_reference(segmentor):
-    params = count_params(segmentor)
-    assert params == MEASURED_PARAMS
-    assert count_params(segmentor.decode_head) == 64 * NUM_CLASSES + \
-        NUM_CLASSES
-    assert abs(params - REFERENCE_PARAMS) / REFERENCE_PARAMS <= 0.03
-
-
-def test_backward_reaches_all_params(segmentor):
-    check_backward(segmentor)
-
-
-def test_train_and_eval_modes(segmentor):
-    check_bn_train_eval_modes(segmentor, segmentor.backbone.encoder_stages[0].convs[0].bn)
 
 
 def test_unpooling_puts_values_back_at_the_pooled_indices():
@@ -106,25 +71,3 @@ def test_decoder_uses_the_mirrored_encoder_indices():
     wrong = torch.zeros(1, 8, 4, 4)
     with pytest.raises(ValueError, match='pooling indices'):
         backbone.decoder_stages[0](wrong, indices1)
-
-
-def test_backbone_rejects_bad_inputs():
-    backbone = SegNet(stage_channels=(4, 8, 8, 8, 8))
-    with pytest.raises(ValueError, match='N x 3 x H x W'):
-        backbone(torch.randn(1, 1, 64, 64))
-    with pytest.raises(ValueError, match='divisible by 32'):
-        backbone(torch.randn(1, 3, 48, 64))
-
-
-@pytest.mark.parametrize('kwargs,match', [
-    (dict(num_convs=(2, 2, 3)), 'num_convs needs one entry per encoder'),
-    (dict(stage_channels=(8, 16), num_convs=(2, 0)), 'num_convs must be'),
-])
-def test_backbone_rejects_bad_args(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        SegNet(**kwargs)
-
-
-def test_backbone_rejects_unknown_args():
-    with pytest.raises(TypeError):
-        SegNet(hid_channel=64)
