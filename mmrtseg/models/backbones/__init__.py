@@ -22,5 +22,8 @@ from .fssnet import FSSNet
 from .litehrnet import LiteHRNet
 from .regseg import RegSeg
 from .segnet import SegNet
+from .squeezenet import SqueezeNet
+from .xception_a import XceptionA
 
-__all__ = ['ADSCNet', 'AGLNet', 'CFPNet', 'BiSeNetV2', 'DDRNet', 'CGNetLite', 'ContextNet', 'DABNet', 'EDANet', 'ENet', 'ERFNet', 'ESNet', 'ESPNet', 'ESPNetV2', 'FastSCNN', 'FDDWNet', 'LEDNet', 'MiniNet', 'MiniNetv2', 'FPENet', 'FSSNet', 'LiteHRNet', 'RegSeg', 'SegNet']
+__all__ = ['ADSCNet', 'AGLNet', 'CFPNet', 'BiSeNetV2', 'DDRNet', 'CGNetLite', 'ContextNet', 'DABNet', 'EDANet', 'ENet', 'ERFNet', 'ESNet', 'ESPNet', 'ESPNetV2', 'FastSCNN', 'FDDWNet', 'LEDNet', 'MiniNet', 'MiniNetv2', 'FPENet', 'FSSNet', 'LiteHRNet', 'RegSeg', 'SegNet',
+           'SqueezeNet', 'XceptionA']

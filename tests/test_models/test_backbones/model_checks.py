@@ -9,6 +9,7 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.structures import PixelData
@@ -241,3 +242,37 @@ def aux_loss_resolutions(model, inputs_shape=(N, 3, H, W)):
     heads = model.auxiliary_head
     heads = heads if isinstance(heads, torch.nn.ModuleList) else [heads]
     return [tuple(head(feats).shape[2:]) for head in heads]
+
+
+# Encoders: checks shared by the classification-encoder tests.
+
+
+def distinctive_state_dict(module):
+    """A state dict of ``module`` whose every tensor is new and
+    recognizable: ``arange`` scaled, different per tensor."""
+    return {
+        key: torch.arange(value.numel(), dtype=torch.float32).reshape(
+            value.shape) * 1e-4 + index
+        for index, (key, value) in enumerate(module.state_dict().items())
+        if value.is_floating_point()
+    }
+
+
+def check_rejects_bad_inputs(model):
+    """Wrong channels and a size not divisible by 16 are refused."""
+    channels = model.in_channels
+    with pytest.raises(ValueError, match=f'N x {channels} x H x W'):
+        model(torch.randn(1, channels + 1, 32, 32))
+    with pytest.raises(ValueError, match='divisible by 16'):
+        model(torch.randn(1, channels, 40, 32))
+
+
+def load_through_init_cfg(backbone_type, content, path, **init_cfg):
+    """Save ``content`` to ``path``, build ``backbone_type`` with a
+    ``Pretrained`` init_cfg on it (plus ``init_cfg`` keys), run
+    ``init_weights()`` and return the backbone's state dict."""
+    torch.save(content, path)
+    model = backbone_type(init_cfg=dict(
+        type='Pretrained', checkpoint=str(path), **init_cfg))
+    model.init_weights()
+    return model.state_dict()
