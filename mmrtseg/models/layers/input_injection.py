@@ -3,13 +3,15 @@ resolution of a stage, to be concatenated with its features. Used by
 DABNet (https://arxiv.org/abs/1907.11357), CFPNet
 (https://arxiv.org/abs/2103.12212) and ESPNet-C
 (https://arxiv.org/abs/1803.06815)."""
-import torch.nn as nn
+from mmseg.models.backbones.cgnet import \
+    InputInjection as MMSegInputInjection
 
 
-class InputInjection(nn.Sequential):
-    """Halve the image ``num_downsamples`` times with a 3x3 stride-2
-    average pool (padding 1), so an ``H x W`` input becomes
-    ``ceil(H / 2**n) x ceil(W / 2**n)``.
+class InputInjection(MMSegInputInjection):
+    """mmseg's CGNet ``InputInjection``: halve the image
+    ``num_downsamples`` times with a 3x3 stride-2 average pool (padding 1),
+    so an ``H x W`` input becomes ``ceil(H / 2**n) x ceil(W / 2**n)``;
+    here with a check of its argument.
 
     Args:
         num_downsamples (int): How many times the image is halved;
@@ -20,8 +22,5 @@ class InputInjection(nn.Sequential):
         if not isinstance(num_downsamples, int) or num_downsamples < 1:
             raise ValueError('InputInjection: num_downsamples must be a '
                              f'positive int, got {num_downsamples!r}')
-        super().__init__(*[
-            nn.AvgPool2d(3, stride=2, padding=1)
-            for _ in range(num_downsamples)
-        ])
+        super().__init__(num_downsamples)
         self.num_downsamples = num_downsamples

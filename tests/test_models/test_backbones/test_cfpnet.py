@@ -42,7 +42,7 @@ def test_architecture_follows_the_paper():
     assert [p.conv_h.out_channels for p in channel.pairs] == [8, 8, 16]
     assert modules[-1].project.conv.out_channels == 32
     # the image is injected at 1/2, 1/4 and 1/8 by 3x3 average pooling
-    assert isinstance(backbone.halve_image[0], nn.AvgPool2d)
+    assert isinstance(backbone.halve_image.pool[0], nn.AvgPool2d)
     assert all(isinstance(m, nn.PReLU) and m.num_parameters > 1
                for m in backbone.modules() if isinstance(m, nn.PReLU))
 
