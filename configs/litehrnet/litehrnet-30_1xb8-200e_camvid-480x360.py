@@ -3,7 +3,9 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_200e.py'
 ]
 crop_size = (360, 480)
-data_preprocessor = dict(size=crop_size)
+# crops padded to a multiple of the network's stride (32); the
+# padded pixels are ignored by the loss
+data_preprocessor = dict(size=(384, 480))
 model = dict(
     data_preprocessor=data_preprocessor,
     backbone=dict(num_modules=(3, 8, 3)),

@@ -3,6 +3,8 @@ _base_ = [
     '../_base_/default_runtime.py', '../_base_/schedules/schedule_200e.py'
 ]
 crop_size = (360, 480)
-data_preprocessor = dict(size=crop_size)
+# crops padded to a multiple of the network's stride (16); the
+# padded pixels are ignored by the loss
+data_preprocessor = dict(size=(368, 480))
 model = dict(
     data_preprocessor=data_preprocessor, decode_head=dict(num_classes=11))

@@ -3,7 +3,10 @@
 Every real-time model variant has one metafile entry whose ``Metadata`` holds
 ``Reference Parameters (M)``: the parameter count of the reference zoo's
 inference network with 19 classes, for the entry's (Cityscapes) config.
-``tools/analysis_tools/model_zoo.py`` and the walking test read them here.
+The heavy mmseg networks that serve as baselines and distillation teachers
+(DeepLabV3+, PSPNet, ...) have ``Baseline: true`` instead: no reference
+count. ``tools/analysis_tools/model_zoo.py`` and the walking test read them
+here.
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +14,9 @@ from pathlib import Path
 import yaml
 
 REFERENCE_KEY = 'Reference Parameters (M)'
+BASELINE_KEY = 'Baseline'
+#: why an entry's reference is not the reference zoo's own count
+NOTE_KEY = 'Reference Note'
 
 
 @dataclass(frozen=True)
@@ -21,20 +27,30 @@ class ZooEntry:
         name (str): The metafile entry's name (its config's stem).
         collection (str): The model, e.g. ``'ENet'``.
         config (Path): The config file, absolute.
-        reference_params (float): Reference parameter count, millions.
+        reference_params (float | None): Reference parameter count,
+            millions; None for a baseline.
+        reference_note (str | None): Where the reference is not the
+            reference zoo's own count (e.g. the paper's), why.
     """
     name: str
     collection: str
     config: Path
-    reference_params: float
+    reference_params: float = None
+    reference_note: str = None
+
+    @property
+    def is_baseline(self):
+        return self.reference_params is None
 
 
-def load_model_zoo(configs_root):
+def load_model_zoo(configs_root, baselines=False):
     """Read ``configs_root/*/metafile.yml`` and return the entries that carry
     a reference parameter count, sorted by collection and name.
 
     Args:
         configs_root (str | Path): The ``configs/`` folder.
+        baselines (bool): Also return the baselines' entries (after the
+            real-time models).
 
     Returns:
         list[ZooEntry]
@@ -46,7 +62,12 @@ def load_model_zoo(configs_root):
         data = yaml.safe_load(metafile.read_text()) or {}
         for model in data.get('Models', []):
             metadata = model.get('Metadata') or {}
-            if REFERENCE_KEY not in metadata:
+            if REFERENCE_KEY in metadata and metadata.get(BASELINE_KEY):
+                raise ValueError(
+                    f'{metafile}: entry "{model.get("Name")}" is a baseline '
+                    f'and has a "{REFERENCE_KEY}": one or the other')
+            if REFERENCE_KEY not in metadata and not (
+                    baselines and metadata.get(BASELINE_KEY)):
                 continue
             for key in ('Name', 'In Collection', 'Config'):
                 if key not in model:
@@ -62,5 +83,9 @@ def load_model_zoo(configs_root):
                     name=model['Name'],
                     collection=model['In Collection'],
                     config=config,
-                    reference_params=float(metadata[REFERENCE_KEY])))
-    return sorted(entries, key=lambda e: (e.collection.lower(), e.name))
+                    reference_params=float(metadata[REFERENCE_KEY])
+                    if REFERENCE_KEY in metadata else None,
+                    reference_note=metadata.get(NOTE_KEY)))
+    return sorted(
+        entries,
+        key=lambda e: (e.is_baseline, e.collection.lower(), e.name))

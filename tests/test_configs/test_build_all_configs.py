@@ -32,6 +32,15 @@ def pipeline_types(pipeline):
                     yield from pipeline_types([inner])
 
 
+def predicted_logits_shape(model, height, width):
+    """Shape of the logits ``predict`` gives for one zero image (the real-time
+    models' own heads are full-resolution already; mmseg's heads, as in the
+    baselines, are upsampled there)."""
+    with torch.no_grad():
+        (result, ) = model(torch.zeros(1, 3, height, width), None, 'predict')
+    return tuple(result.seg_logits.data.shape)
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.name)
 def test_config_builds(path):
     register_all_modules()
@@ -41,9 +50,7 @@ def test_config_builds(path):
     num_classes = cfg.model.decode_head.num_classes
     h, w = 64, 96
     model.eval()
-    with torch.no_grad():
-        out = model(torch.zeros(1, 3, h, w), None, 'tensor')
-    assert out.shape == (1, num_classes, h, w)
+    assert predicted_logits_shape(model, h, w) == (num_classes, h, w)
 
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         dataset = cfg[loader]['dataset']
@@ -60,6 +67,23 @@ def test_config_builds(path):
         assert HOOKS.get(hook['type']) is not None
     for scheduler in cfg.param_scheduler:
         assert PARAM_SCHEDULERS.get(scheduler['type']) is not None
+
+
+CAMVID_CONFIGS = [p for p in CONFIGS if 'camvid' in p.name]
+
+
+@pytest.mark.parametrize('path', CAMVID_CONFIGS, ids=lambda p: p.name)
+def test_model_runs_at_the_padded_training_size(path):
+    """The batches the data preprocessor makes (crops padded to its
+    ``size``) are inputs the network accepts: a model whose total stride
+    does not divide the crop pads it further in its config."""
+    register_all_modules()
+    cfg = Config.fromfile(path)
+    size = cfg.model.data_preprocessor.get('size')
+    assert size is not None, 'training batches need a fixed padded size'
+    model = MODELS.build(cfg.model).eval()
+    assert predicted_logits_shape(model, *size) == (
+        cfg.model.decode_head.num_classes, *size)
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.name)

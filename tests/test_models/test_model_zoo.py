@@ -14,18 +14,35 @@ from mmrtseg.utils.model_zoo import load_model_zoo
 REPO = Path(__file__).resolve().parents[2]
 ZOO = load_model_zoo(REPO / 'configs')
 
-#: The foundation's models and those of model-zoo part 1.
+#: The foundation's models and those of model-zoo parts 1 and 2.
 EXPECTED_AT_LEAST = {
-    'ENet', 'ERFNet', 'ESNet', 'ADSCNet', 'AGLNet', 'BiSeNetV2', 'CFPNet',
-    'CGNet', 'ContextNet', 'DABNet', 'DDRNet', 'EDANet', 'ESPNet', 'ESPNetv2',
-    'FastSCNN', 'FDDWNet', 'FPENet', 'FSSNet', 'LEDNet', 'Lite-HRNet',
-    'MiniNet', 'MiniNetv2', 'RegSeg', 'SegNet'
+    'ADSCNet', 'AGLNet', 'BiSeNetV1', 'BiSeNetV2', 'CANet', 'CFPNet', 'CGNet',
+    'ContextNet', 'DABNet', 'DDRNet', 'DFANet', 'EDANet', 'ENet', 'ERFNet',
+    'ESNet', 'ESPNet', 'ESPNetv2', 'FANet', 'FarSeeNet', 'FastSCNN', 'FDDWNet',
+    'FPENet', 'FSSNet', 'ICNet', 'LEDNet', 'LinkNet', 'Lite-HRNet', 'LiteSeg',
+    'MiniNet', 'MiniNetv2', 'PP-LiteSeg', 'RegSeg', 'SegNet', 'ShelfNet',
+    'SQNet', 'STDC', 'SwiftNet'
 }
+
+
+#: mmseg's heavy networks: baselines of the table, distillation teachers
+BASELINES = {'DeepLabV3+', 'PSPNet', 'FPN', 'UNet'}
+
+
+def test_zoo_lists_the_baselines_after_the_real_time_models():
+    entries = load_model_zoo(REPO / 'configs', baselines=True)
+    baselines = [e for e in entries if e.is_baseline]
+    assert {e.collection for e in baselines} == BASELINES
+    assert entries[-len(baselines):] == baselines
+    assert entries[:-len(baselines)] == ZOO
 
 
 def test_zoo_lists_every_model():
     collections = {entry.collection for entry in ZOO}
     assert EXPECTED_AT_LEAST <= collections, collections
+    # the reference zoo's 39 variants (24 of part 1, 15 of part 2), plus
+    # the paper's CGNet-M3N21
+    assert len(ZOO) >= 40, [entry.name for entry in ZOO]
     configs = [entry.config for entry in ZOO]
     assert len(configs) == len(set(configs)), 'a config is listed twice'
 

@@ -55,10 +55,14 @@ def test_train_with_amp_uses_cpu_autocast(tmp_path, camvid_root):
 def test_model_zoo_table(tmp_path):
     page = tmp_path / 'zoo.md'
     out = run_tool(['tools/analysis_tools/model_zoo.py', '--only', 'ENet',
-                    'ESNet', '--shape', '64', '128', '--repeats', '2',
-                    '--markdown', page])
+                    'ESNet', 'CGNet', '--shape', '64', '128', '--repeats',
+                    '2', '--markdown', page])
     rows = [line for line in out.splitlines() if line.startswith('| E')]
     assert len(rows) == 2, out[-2000:]
+    # CGNet-M3N21's reference is the paper's: marked, and the note follows
+    (m3n21, ) = [line for line in out.splitlines() if 'm3n21' in line]
+    assert m3n21.split('|')[4].strip() == '0.500 (1)'
+    assert "(1) CGNet-M3N21: the paper's count" in out
     enet = rows[0].split('|')
     assert enet[1].strip() == 'ENet' and enet[3].strip() == '0.364'
     assert enet[-2].strip() == '1.00'  # ENet's latency ratio to itself

@@ -21,6 +21,14 @@ def check_cgnet_state(state):
         'f_loc.weight') for k in state) == 17
 
 
+def check_stdc1_state(state):
+    """The checkpoint is STDC1 with the trained detail head: one detail
+    logit from the 1/8 encoder stage (256 channels)."""
+    assert state['auxiliary_head.2.conv_seg.weight'].shape[:2] == (1, 64)
+    assert state['auxiliary_head.2.convs.0.conv.weight'].shape[1] == 256
+    assert state['decode_head.conv_seg.weight'].shape == (11, 128, 1, 1)
+
+
 @dataclass(frozen=True)
 class TrainRun:
     """A short training of ``configs/<config>`` on 8 CamVid images.
@@ -67,6 +75,27 @@ RUNS = (
     TrainRun('segnet/segnet_1xb8-200e_camvid-480x360.py', iters=40,
              crop=(32, 64), batch_size=2, ratio_range=(0.75, 1.25),
              window=5),
+    # model-zoo part 2, on randomly initialized encoders (nothing can be
+    # downloaded); batches of 4 (BN on pooled 1x1 maps needs at least 2)
+    TrainRun('bisenetv1/bisenetv1_r18_1xb8-200e_camvid-480x360.py',
+             iters=30, crop=(64, 128), batch_size=4,
+             ratio_range=(0.75, 1.25), window=5,
+             loss_keys=('decode.loss_ohem', 'aux_0.loss_ohem',
+                        'aux_1.loss_ohem'),
+             env=dict(OMP_NUM_THREADS='1')),
+    # with the detail head: its BCE and Dice losses are logged (the Dice
+    # term first rises while BCE lowers every detail probability)
+    TrainRun('stdc/stdc1_1xb8-200e_camvid-480x360.py', iters=30,
+             crop=(64, 128), batch_size=4, ratio_range=(0.75, 1.25),
+             window=5, loss_keys=('decode.loss_ohem', 'aux_0.loss_ohem',
+                                  'aux_1.loss_ohem', 'aux_2.loss_bce',
+                                  'aux_2.loss_dice'),
+             env=dict(OMP_NUM_THREADS='1'), check_state=check_stdc1_state),
+    TrainRun('ppliteseg/ppliteseg_stdc1_1xb8-200e_camvid-480x360.py',
+             iters=30, crop=(64, 128), batch_size=4,
+             ratio_range=(0.75, 1.25), window=5,
+             loss_keys=('decode.loss_ohem', ),
+             env=dict(OMP_NUM_THREADS='1')),
 )
 
 

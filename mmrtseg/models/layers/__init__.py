@@ -4,6 +4,7 @@ from .activation import channelwise_act_cfg
 from .channel_shuffle import ChannelShuffle, channel_shuffle
 from .detail_fusion import DetailBranch, DilatedFeatureFusion
 from .downsampler import ConvPoolDownsampler
+from .encoder import MOBILENETV2, RESNET18, STDC1, EncoderFeatures
 from .factorized_conv import FactorizedConv
 from .input_checks import check_backbone_input, check_per_stage
 from .input_injection import InputInjection
@@ -22,6 +23,7 @@ __all__ = [
     'SqueezeExcitation',
     'InputInjection', 'NormAct',
     'channelwise_act_cfg', 'check_backbone_input', 'check_per_stage',
-    'ConvPoolDownsampler', 'FactorizedConv', 'MaxUnpool2x2', 'NonBottleneck1d',
+    'ConvPoolDownsampler', 'EncoderFeatures', 'MOBILENETV2', 'RESNET18',
+    'STDC1', 'FactorizedConv', 'MaxUnpool2x2', 'NonBottleneck1d',
     'NonBottleneck1dDecoder', 'DeconvUpsampler', 'deconv_padding'
 ]

@@ -28,6 +28,17 @@ from mmrtseg.models.decode_heads import (DDRNetHead, DeconvClassifierHead,
                                          FastSCNNHead, LEDNetHead,
                                          LiteHRNetHead, MiniNetv2Head,
                                          RegSegHead, UpsampledFCNHead)
+from mmrtseg.models.backbones import FANet, FarSeeNet
+from mmrtseg.models.decode_heads import FarSeeNetHead
+from mmrtseg.models.backbones import DFANet, SQNet
+from mmrtseg.models.decode_heads import SQNetHead
+from mmrtseg.models.backbones import ShelfNet
+from mmrtseg.models.backbones import LinkNet, SwiftNet
+from mmrtseg.models.backbones import CANet, LiteSeg
+from mmrtseg.models.decode_heads import CANetHead
+from mmrtseg.models.backbones import BiSeNetV1Backbone, ICNetBackbone
+from mmrtseg.models.backbones import STDCContextPath
+from mmrtseg.models.backbones import PPLiteSeg
 
 #: the backbones' common outputs: 1/8 context and 1/2 decoder features
 EIGHTH, HALF, QUARTER = (H // 8, W // 8), (H // 2, W // 2), (H // 4, W // 4)
@@ -268,6 +279,211 @@ ZOO_MODELS = (
                  (dict(stage_channels=(8, 16), num_convs=(2, 0)), ValueError,
                   'num_convs must be'),
                  (dict(hid_channel=64), UNKNOWN, None))),
+    # ResNet-18 read at 1/4-1/32, one fused 32-channel map per stride
+    ZooModel('fanet', FANet, UpsampledFCNHead, (1, 1),
+             ((N, 32) + QUARTER, (N, 32) + EIGHTH, (N, 32, H // 16, W // 16),
+              (N, 32, H // 32, W // 32)), 12_259_059, 12.26e6,
+             has_dropout=False, bad_input_shapes=((1, 4, H, W),
+                                                  (1, 3, 48, W)),
+             size_divisor=32, bad_args=(
+                 (dict(encoder_strides=(4, 8, 32)), ValueError,
+                  'encoder_strides'),
+                 (dict(attention_channels=0), ValueError,
+                  'attention_channels'),
+                 (dict(att_channel=32), UNKNOWN, None))),
+    # ResNet-18's 1/16 and 1/32 features; the cascade ends at 1/16
+    ZooModel('farseenet', FarSeeNet, FarSeeNetHead, (1, 1),
+             ((N, 512, H // 16, W // 16), ), 16_753_360, 16.75e6,
+             has_dropout=False, bad_input_shapes=((1, 1, H, W),
+                                                  (1, 3, H, 112)),
+             size_divisor=32, bad_args=(
+                 (dict(encoder_strides=(16, 24)), ValueError,
+                  'encoder_strides'),
+                 (dict(high_dilations=(6, 0)), ValueError,
+                  'high_dilations'),
+                 (dict(hid_channels=256), UNKNOWN, None))),
+    # three cascaded Xception A backbones (the reference zoo's block, see
+    # configs/dfanet/README.md): the decoder map at 1/4, the fc attention
+    # outputs at 1/16, 1/32 and 1/64
+    ZooModel('dfanet', DFANet, UpsampledFCNHead, (1, 1),
+             ((N, 48) + QUARTER, (N, 192, H // 16, W // 16),
+              (N, 192, H // 32, W // 32), (N, 192, H // 64, W // 64)),
+             3_045_819, 3.05e6, has_dropout=False,
+             bad_input_shapes=((1, 4, H, W), (1, 3, H, 120)),
+             size_divisor=16, bad_args=(
+                 (dict(backbone_cfg=dict(type='XceptionA', stem=False)),
+                  ValueError, 'must not set'),
+                 (dict(num_backbones=0), ValueError, 'num_backbones'),
+                 (dict(backbone_cfg=dict(type='XceptionA',
+                                         fc_channels=None)), ValueError,
+                  'out_indices'),
+                 (dict(use_extra_backbone=False), UNKNOWN, None))),
+    # SqueezeNet 1.1 with ELU: the last refinement's concatenation at 1/2,
+    # the refined 1/4 and 1/8 maps, the parallel dilated conv at 1/16
+    ZooModel('sqnet', SQNet, SQNetHead, (3, 3),
+             ((N, 64 + 64) + HALF, (N, 64) + QUARTER, (N, 128) + EIGHTH,
+              (N, 128, H // 16, W // 16)), 4_805_994, 4.81e6,
+             has_dropout=False,
+             bad_input_shapes=((1, 4, H, W), (1, 3, H, 120)),
+             size_divisor=16, bad_args=(
+                 (dict(decoder_channels=(128, )), ValueError,
+                  'decoder_channels needs 2'),
+                 (dict(dilations=(1, 0)), ValueError, 'dilations'),
+                 (dict(backbone_cfg=dict(type='ResNet', depth=18)),
+                  ValueError, r'no output at stride\(s\) \[2\]'),
+                 (dict(act_type='elu'), UNKNOWN, None))),
+    # the paper's S-Blocks (one shared 3x3 conv each): 14.28 M is the
+    # reference zoo's 16.04 M less its 11 second convolutions, which
+    # share_weights=False gives back (test_shelfnet.py)
+    ZooModel('shelfnet', ShelfNet, UpsampledFCNHead, (1, 1),
+             ((N, 32) + QUARTER, (N, 64) + EIGHTH,
+              (N, 128, H // 16, W // 16), (N, 256, H // 32, W // 32)),
+             14_280_627, 14.28e6, has_dropout=True,
+             bad_input_shapes=((1, 4, H, W), (1, 3, H, 112)),
+             size_divisor=32, bad_args=(
+                 (dict(shelf_channels=(32, )), ValueError,
+                  'shelf_channels'),
+                 (dict(dropout_ratio=1.0), ValueError, 'dropout_ratio'),
+                 (dict(hid_channels=(32, 64, 128, 256)), UNKNOWN, None))),
+    # LinkNet on ResNet-18: final block features (1/2), decoder blocks 1-4
+    ZooModel('linknet', LinkNet, DeconvClassifierHead, (2, 2),
+             ((N, 32) + HALF, (N, 64) + QUARTER, (N, 64) + QUARTER,
+              (N, 128) + EIGHTH, (N, 256, H // 16, W // 16)), 11_535_635,
+             11.54e6, has_dropout=False,
+             bad_input_shapes=((1, 4, H, W), (1, 3, 80, W)), size_divisor=32,
+             bad_args=(
+                 (dict(final_channels=0), ValueError, 'final_channels'),
+                 (dict(reduction=0), ValueError, 'reduction'),
+                 (dict(reduction=128), ValueError, 'leaves no channel'),
+                 (dict(depth=18), UNKNOWN, None))),
+    # SwiftNetRN-18: the upsampling path at 1/4 (activated), 1/8, 1/16 and
+    # the pyramid pooling at 1/32, all 128 maps
+    ZooModel('swiftnet', SwiftNet, UpsampledFCNHead, (1, 1),
+             ((N, 128) + QUARTER, (N, 128) + EIGHTH,
+              (N, 128, H // 16, W // 16), (N, 128, H // 32, W // 32)),
+             11_797_071, 11.95e6, has_dropout=False,
+             bad_input_shapes=((1, 1, H, W), (1, 3, H, 112)),
+             size_divisor=32, bad_args=(
+                 (dict(channels=0), ValueError, 'channels'),
+                 (dict(spp_grids=()), ValueError, 'spp_grids'),
+                 (dict(spp_grids=(8, 0)), ValueError, 'grids'),
+                 (dict(spp_level_channels=0), ValueError,
+                  'spp_level_channels'),
+                 (dict(num_features=128), UNKNOWN, None))),
+    # CANet on MobileNetV2: the FCA output, the spatial and the context
+    # branch, all 256 maps at 1/8
+    ZooModel('canet', CANet, CANetHead, (15, 15),
+             ((N, 256) + EIGHTH, ) * 3, 4_773_700, 4.77e6,
+             has_dropout=False,
+             bad_input_shapes=((1, 4, H, W), (1, 3, 48, W)), size_divisor=32,
+             bad_args=(
+                 (dict(spatial_channels=(64, 128)), ValueError,
+                  'spatial_channels needs one entry'),
+                 (dict(context_channels=(256, )), ValueError,
+                  'context_channels needs one entry'),
+                 (dict(backbone_cfg=dict(type='SqueezeNet')), ValueError,
+                  r'no output at stride\(s\) \[32\]'),
+                 (dict(hid_channels=192), UNKNOWN, None))),
+    # LiteSeg on MobileNetV2: the decoder (128 maps at 1/8) and the DASPP
+    # output (512 maps at 1/32)
+    ZooModel('liteseg', LiteSeg, UpsampledFCNHead, (1, 1),
+             ((N, 128) + EIGHTH, (N, 512, H // 32, W // 32)), 4_301_203,
+             4.29e6, has_dropout=False,
+             bad_input_shapes=((1, 1, H, W), (1, 3, H, 112)),
+             size_divisor=32, bad_args=(
+                 (dict(encoder_strides=(32, 8)), ValueError,
+                  'encoder_strides'),
+                 (dict(daspp_dilations=(1, 6, 9)), ValueError,
+                  'dilations must be ints > 1'),
+                 (dict(decoder_channels=()), ValueError, 'decoder_channels'),
+                 (dict(backbone_type='mobilenet_v2'), UNKNOWN, None))),
+    # BiSeNet V1 on ResNet-18: the fused paths (1/8) and the context path
+    # at 1/8 and 1/16 (the auxiliary losses' inputs)
+    ZooModel('bisenetv1', BiSeNetV1Backbone, UpsampledFCNHead, (1, 1),
+             ((N, 256) + EIGHTH, (N, 128) + EIGHTH,
+              (N, 128, H // 16, W // 16)), 13_361_939, 13.32e6,
+             has_dropout=False,
+             bad_input_shapes=((1, 4, H, W), (1, 3, 48, W)), size_divisor=32,
+             bad_args=(
+                 (dict(spatial_channels=(64, 128)), ValueError,
+                  'spatial_channels needs three'),
+                 (dict(spatial_kernel_size=2), ValueError,
+                  'spatial_kernel_size'),
+                 (dict(context_channels=0), ValueError, 'context_channels'),
+                 (dict(backbone_cfg=dict(type='ResNet', depth=18,
+                                         out_indices=(0, 1))), ValueError,
+                  r'no output at stride\(s\) \[16, 32\]'),
+                 (dict(context_path_channels=128), UNKNOWN, None)),
+             aux_heads=('aux_0', 'aux_1')),
+    # ICNet on ResNet-18: the last fusion (1/8) and the upsampled coarser
+    # inputs of both fusion units (low branch at 1/16, first fusion at 1/8)
+    ZooModel('icnet', ICNetBackbone, UpsampledFCNHead, (1, 1),
+             ((N, 128) + EIGHTH, (N, 256, H // 16, W // 16),
+              (N, 128) + EIGHTH), 12_201_523, 12.42e6, has_dropout=False,
+             bad_input_shapes=((1, 4, H, W), (1, 3, 48, W)), size_divisor=32,
+             bad_args=(
+                 (dict(high_channels=(32, 64)), ValueError,
+                  'high_channels needs three'),
+                 (dict(pool_scales=()), ValueError, 'pool_scales'),
+                 (dict(ppm_channels=0), ValueError, 'ppm_channels'),
+                 (dict(backbone_cfg=dict(type='ResNet', depth=18)),
+                  ValueError, 'dilated, not strided'),
+                 (dict(backbone_cfg=dict(type='SqueezeNet')), ValueError,
+                  'cannot split the encoder'),
+                 (dict(layer_channels=(128, 512)), UNKNOWN, None)),
+             aux_heads=('aux_0', 'aux_1')),
+    # STDC1/2-Seg: mmseg's context path with the widths found from the
+    # encoder (STDCNet1/2; the default is STDC1), returning encoder stage 3
+    # (1/8), the refined 1/32 path (at 1/16), the refined 1/16 path (at
+    # 1/8) and the fused map
+    ZooModel('stdc1', STDCContextPath, UpsampledFCNHead, (1, 1),
+             ((N, 256) + EIGHTH, (N, 128, H // 16, W // 16),
+              (N, 128) + EIGHTH, (N, 256) + EIGHTH), 7_977_523, 7.79e6,
+             has_dropout=False, bad_input_shapes=BAD_4CH_60,
+             aux_heads=('aux_0', 'aux_1'), bad_args=(
+                 (dict(backbone_cfg=dict(type='ResNet', depth=18,
+                                         out_indices=(0, 2, 3))),
+                  ValueError, r'no output at stride\(s\) \[8\]'),
+                 (dict(ffm_out_channels=250), ValueError,
+                  'ffm_scale_factor'),
+                 (dict(align_corners=False), ValueError, 'align_corners'),
+                 # mmseg's width arguments are found from the encoder
+                 (dict(last_in_channels=(512, 256)), UNKNOWN, None))),
+    ZooModel('stdc2', STDCContextPath, UpsampledFCNHead, (1, 1),
+             ((N, 256) + EIGHTH, (N, 128, H // 16, W // 16),
+              (N, 128) + EIGHTH, (N, 256) + EIGHTH), 12_007_987, 11.82e6,
+             has_dropout=False, bad_input_shapes=BAD_4CH_60,
+             aux_heads=('aux_0', 'aux_1'), backbone_kwargs=dict(
+                 backbone_cfg=dict(
+                     type='STDCNet', stdc_type='STDCNet2', in_channels=3,
+                     channels=(32, 64, 256, 512, 1024),
+                     bottleneck_type='cat', norm_cfg=dict(type='BN'),
+                     act_cfg=dict(type='ReLU')))),
+    # PP-LiteSeg-T/B: the FLD outputs (UAFMs at 1/8, 1/16, 1/32); the
+    # decode head reads 1/8, the deep-supervision heads 1/16 and 1/32
+    ZooModel('ppliteseg_stdc1', PPLiteSeg, UpsampledFCNHead, (1, 1),
+             ((N, 32) + EIGHTH, (N, 64, H // 16, W // 16),
+              (N, 128, H // 32, W // 32)), 6_323_891, 6.33e6,
+             has_dropout=False, bad_input_shapes=BAD_4CH_60,
+             aux_heads=('aux_0', 'aux_1'), bad_args=(
+                 (dict(decoder_channels=(128, 64, 32)), ValueError,
+                  'must not grow'),
+                 (dict(attention='cbam'), ValueError, 'attention'),
+                 (dict(backbone_cfg=dict(type='ResNet', depth=18,
+                                         out_indices=(2, 3))), ValueError,
+                  r'no output at stride\(s\) \[8\]'),
+                 (dict(fusion_type='spatial'), UNKNOWN, None))),
+    ZooModel('ppliteseg_stdc2', PPLiteSeg, UpsampledFCNHead, (1, 1),
+             ((N, 64) + EIGHTH, (N, 96, H // 16, W // 16),
+              (N, 128, H // 32, W // 32)), 10_464_787, 10.56e6,
+             has_dropout=False, bad_input_shapes=BAD_4CH_60,
+             aux_heads=('aux_0', 'aux_1'), backbone_kwargs=dict(
+                 backbone_cfg=dict(
+                     type='STDCNet', stdc_type='STDCNet2', in_channels=3,
+                     channels=(32, 64, 256, 512, 1024),
+                     bottleneck_type='cat', norm_cfg=dict(type='BN'),
+                     act_cfg=dict(type='ReLU')),
+                 decoder_channels=(64, 96, 128))),
 )
 
 WITH_INPUT_CHECKS = [m for m in ZOO_MODELS if m.bad_input_shapes]

@@ -1,0 +1,11 @@
+_base_ = [
+    '../_base_/models/unet-s5-d16_fcn.py', '../_base_/datasets/camvid.py',
+    '../_base_/default_runtime.py', '../_base_/schedules/schedule_200e.py'
+]
+crop_size = (360, 480)
+# crops padded to a multiple of the network's stride; the padded
+# pixels are ignored by the loss
+data_preprocessor = dict(size=(368, 480))
+model = dict(data_preprocessor=data_preprocessor,
+             decode_head=dict(num_classes=11),
+             auxiliary_head=dict(num_classes=11))
