@@ -1,5 +1,7 @@
-"""Test a checkpoint: mIoU and boundary F-score (BoundaryFScore is added to
-the evaluators when the config lacks it).
+"""Test a checkpoint with the config's evaluators. For a semantic
+segmentation config (one with an ``IoUMetric``) the boundary F-score is added
+when the config lacks it; instance segmentation configs (MEInst, ESE-Seg)
+keep theirs (e.g. mmdet's ``CocoMetric``: box and mask AP).
 
     python tools/test.py CONFIG CHECKPOINT
     python tools/test.py CONFIG CHECKPOINT --show-dir vis --out preds
@@ -21,7 +23,9 @@ from mmrtseg.utils import (build_runner, explain_unknown_types,  # noqa: E402
 
 def parse_args():
     parser = argparse.ArgumentParser(
-        description='Test a segmentor: mIoU and boundary F-score')
+        description='Test a model: mIoU and boundary F-score for '
+        'semantic segmentation, the config\'s metrics (e.g. COCO box and '
+        'mask AP) otherwise')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs and metrics')
@@ -38,7 +42,8 @@ def parse_args():
     parser.add_argument(
         '--no-boundary',
         action='store_true',
-        help='do not add BoundaryFScore to the evaluators')
+        help='do not add BoundaryFScore to the evaluators (it is added '
+        'only to semantic segmentation configs)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -70,6 +75,8 @@ def as_list(evaluator):
 
 def add_boundary_metric(cfg):
     metrics = as_list(cfg.get('test_evaluator'))
+    if not any(m.get('type') == 'IoUMetric' for m in metrics):
+        return  # not a semantic segmentation config
     if not any(m.get('type') == 'BoundaryFScore' for m in metrics):
         ignore_index = cfg.model.get('decode_head', {}).get(
             'ignore_index', 255)

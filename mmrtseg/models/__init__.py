@@ -1,6 +1,7 @@
 """mmrtseg's models; importing this package registers them in
-``mmrtseg.registry.MODELS``."""
-from . import backbones, decode_heads, layers, losses, segmentors  # noqa: F401
+``mmrtseg.registry.MODELS`` (and the mask coders in ``TASK_UTILS``)."""
+from . import (backbones, decode_heads, dense_heads, detectors,  # noqa: F401
+               layers, losses, necks, segmentors, task_modules)
 from .backbones import ENet, ERFNet, ESNet
 from .decode_heads import DeconvClassifierHead
 

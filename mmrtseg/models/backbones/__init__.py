@@ -36,6 +36,7 @@ from .sqnet import SQNet
 from .squeezenet import SqueezeNet
 from .stdc import STDCContextPath
 from .swiftnet import SwiftNet
+from .tiny_darknet import TinyDarknet
 from .xception_a import XceptionA
 
 __all__ = [
@@ -45,5 +46,5 @@ __all__ = [
     'FDDWNet', 'FPENet', 'FSSNet', 'ICNetBackbone', 'LEDNet', 'LinkNet',
     'LiteHRNet', 'LiteSeg', 'MiniNet', 'MiniNetv2', 'PPLiteSeg', 'RegSeg',
     'SegNet', 'ShelfNet', 'SQNet', 'SqueezeNet', 'STDCContextPath', 'SwiftNet',
-    'XceptionA'
+    'TinyDarknet', 'XceptionA'
 ]
