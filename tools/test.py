@@ -1,7 +1,9 @@
 """Test a checkpoint with the config's evaluators. For a semantic
 segmentation config (one with an ``IoUMetric``) the boundary F-score is added
-when the config lacks it; instance segmentation configs (MEInst, ESE-Seg)
-keep theirs (e.g. mmdet's ``CocoMetric``: box and mask AP).
+when the config lacks it; for an instance segmentation config whose
+evaluators hold mmdet's ``CocoMetric`` with ``segm``, Boundary AP
+(``BoundaryAPMetric``) is added beside its box and mask AP. ``--no-boundary``
+adds neither.
 
     python tools/test.py CONFIG CHECKPOINT
     python tools/test.py CONFIG CHECKPOINT --show-dir vis --out preds
@@ -42,8 +44,9 @@ def parse_args():
     parser.add_argument(
         '--no-boundary',
         action='store_true',
-        help='do not add BoundaryFScore to the evaluators (it is added '
-        'only to semantic segmentation configs)')
+        help='do not add BoundaryFScore (semantic segmentation configs) '
+        'or BoundaryAPMetric (instance configs with mmdet.CocoMetric segm) '
+        'to the evaluators')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -85,6 +88,28 @@ def add_boundary_metric(cfg):
     cfg.test_evaluator = metrics
 
 
+def add_boundary_ap_metric(cfg):
+    """Add ``BoundaryAPMetric`` after each ``mmdet.CocoMetric`` that
+    evaluates ``segm``, with its ``ann_file``, ``backend_args`` and
+    ``prefix``, unless the config already has one."""
+    metrics = as_list(cfg.get('test_evaluator'))
+    if any(m.get('type') in ('BoundaryAPMetric', 'mmrtseg.BoundaryAPMetric')
+           for m in metrics):
+        return
+    added = []
+    for metric in metrics:
+        added.append(metric)
+        kinds = metric.get('metric', 'bbox')
+        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+        if metric.get('type') in ('mmdet.CocoMetric', 'CocoMetric') and \
+                'segm' in kinds and not metric.get('format_only', False):
+            extra = {k: metric[k] for k in ('ann_file', 'backend_args',
+                                            'prefix') if k in metric}
+            added.append(dict(type='BoundaryAPMetric', **extra))
+    if len(added) > len(metrics):
+        cfg.test_evaluator = added
+
+
 def save_predictions(cfg, out_dir):
     metrics = as_list(cfg.test_evaluator)
     iou = [m for m in metrics if m.get('type') == 'IoUMetric']
@@ -121,6 +146,7 @@ def main():
     cfg.resume = False
     if not args.no_boundary:
         add_boundary_metric(cfg)
+        add_boundary_ap_metric(cfg)
     if args.out is not None:
         save_predictions(cfg, args.out)
     if args.show or args.show_dir:

@@ -1,8 +1,13 @@
 from .camvid import CamVidDataset
+from .instance_results import (dump_cityscapes_results, dump_coco_results,
+                               dump_mmdet_results, load_cityscapes_results,
+                               load_coco_results, load_mmdet_results)
 from .transforms import (CheckSegMap, LoadAnnotationsChecked,
                          LoadImageFromFileChecked)
 
 __all__ = [
     'CamVidDataset', 'CheckSegMap', 'LoadAnnotationsChecked',
-    'LoadImageFromFileChecked'
+    'LoadImageFromFileChecked', 'load_coco_results', 'dump_coco_results',
+    'load_cityscapes_results', 'dump_cityscapes_results',
+    'load_mmdet_results', 'dump_mmdet_results'
 ]

@@ -23,21 +23,6 @@ class ESESeg(SingleStageDetector):
             ``score_thr``, ``nms_pre``, ``nms``, ``max_per_img``).
         data_preprocessor (dict, optional): ``mmdet.DetDataPreprocessor``.
         init_cfg (dict, optional): Initialization config.
-    """
 
-    def __init__(self,
-                 backbone,
-                 neck,
-                 bbox_head,
-                 train_cfg=None,
-                 test_cfg=None,
-                 data_preprocessor=None,
-                 init_cfg=None):
-        super().__init__(
-            backbone=backbone,
-            neck=neck,
-            bbox_head=bbox_head,
-            train_cfg=train_cfg,
-            test_cfg=test_cfg,
-            data_preprocessor=data_preprocessor,
-            init_cfg=init_cfg)
+    The arguments are those of mmdet's ``SingleStageDetector``.
+    """
