@@ -1,5 +1,6 @@
 """Helpers of the tool tests: a small real CamVid subset, running tools and
 reading what they logged."""
+import importlib.util
 import json
 import os
 import textwrap
@@ -27,6 +28,20 @@ def make_camvid_subset(camvid_root, out_dir, num_train, num_val):
                 if not link.exists():
                     link.symlink_to(camvid_root / folder / name)
     return out_dir
+
+
+def load_tool_module(path, name=None):
+    """Import the script ``path`` (absolute, or relative to the repository,
+    e.g. ``'tools/test.py'``) as a module, so that its functions can be
+    tested in this process."""
+    path = Path(path)
+    if not path.is_absolute():
+        path = REPO / path
+    spec = importlib.util.spec_from_file_location(
+        name or f'_tool_{path.stem}', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_tool(args, timeout=900, env=None):

@@ -2,12 +2,12 @@
 converter scripts as modules, and a writer of small CamVid-layout folders
 for the bad-input cases. (Everything is a fixture so that the tests run
 under any pytest import mode.)"""
-import importlib.util
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from tool_helpers import load_tool_module
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,11 +24,8 @@ def load_tool():
     """Return ``load(name)`` importing tools/dataset_converters/<name>.py."""
 
     def load(name):
-        path = REPO_ROOT / 'tools' / 'dataset_converters' / f'{name}.py'
-        spec = importlib.util.spec_from_file_location(f'_tool_{name}', path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+        return load_tool_module(
+            REPO_ROOT / 'tools' / 'dataset_converters' / f'{name}.py')
 
     return load
 

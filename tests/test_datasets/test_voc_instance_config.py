@@ -3,7 +3,6 @@ datasets build on a json converted from voc_instance_mini, the pipelines give
 416x416 inputs with original-size test masks, and both evaluators score the
 ground truth itself as perfect."""
 import copy
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from mmengine.config import Config
 from mmengine.evaluator import Evaluator
 
 from mmrtseg.registry import DATASETS
+from tool_helpers import load_tool_module
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CONFIG = REPO_ROOT / 'configs' / '_base_' / 'datasets' / 'voc_instance_416.py'
@@ -22,9 +22,7 @@ def converted(voc_instance_mini_root, tmp_path_factory):
     """``(data_root, ann_file)``: voc_instance_mini converted with the
     standard VOC names (the config's metainfo)."""
     path = REPO_ROOT / 'tools' / 'dataset_converters' / 'voc_instance.py'
-    spec = importlib.util.spec_from_file_location('_tool_voc_instance', path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool_module(path)
     ann_file = tmp_path_factory.mktemp('voc_cfg') / 'ann.json'
     assert tool.main([str(voc_instance_mini_root), '--out', str(ann_file),
                       '--class-names', 'voc']) == 0

@@ -1,20 +1,15 @@
 """tools/test.py adds BoundaryAPMetric beside mmdet's CocoMetric (segm) in
 instance segmentation configs, and nothing to semantic ones."""
-import importlib.util
 
 from mmengine.config import Config
 
 from mmrtseg.registry import METRICS
 from mmrtseg.utils import register_all_modules
-from tool_helpers import REPO
+from tool_helpers import REPO, load_tool_module
 
 
 def load_test_tool():
-    spec = importlib.util.spec_from_file_location('mmrtseg_test_tool_bap',
-                                                  REPO / 'tools/test.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_module('tools/test.py')
 
 
 def test_boundary_ap_is_added_after_the_coco_segm_metric():

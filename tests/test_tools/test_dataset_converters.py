@@ -1,7 +1,6 @@
 """tools/dataset_converters: cityscapes.py (labelIds -> labelTrainIds) and
 synthetic.py (a generated CamVid-layout dataset)."""
 import hashlib
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -10,17 +9,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from tool_helpers import load_tool_module
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOLS = REPO_ROOT / 'tools' / 'dataset_converters'
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f'_tool_{name}',
-                                                  TOOLS / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_module(TOOLS / f'{name}.py')
 
 
 cityscapes = load_tool('cityscapes')

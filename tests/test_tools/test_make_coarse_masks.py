@@ -2,7 +2,6 @@
 cityscapes_mini: coarse masks are close to ground truth, wrong mostly at the
 boundary, and read back in every format."""
 import contextlib
-import importlib.util
 import io
 import json
 import re
@@ -16,7 +15,7 @@ from mmrtseg.datasets.instance_results import (load_cityscapes_results,
                                                load_coco_results,
                                                load_mmdet_results,
                                                rle_to_mask)
-from tool_helpers import REPO, run_tool
+from tool_helpers import load_tool_module, run_tool
 
 TOOL = 'tools/bpr/make_coarse_masks.py'
 
@@ -24,10 +23,7 @@ TOOL = 'tools/bpr/make_coarse_masks.py'
 def run_in_process(args):
     """Run the tool's ``main`` in this process (no interpreter start-up);
     returns what it printed."""
-    spec = importlib.util.spec_from_file_location('make_coarse_masks',
-                                                  REPO / TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool_module(TOOL)
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
         module.main([str(a) for a in args])

@@ -2,7 +2,6 @@
 train masks, tools/train.py a narrow MEInst for 20 iterations (the loss
 falls), then tools/test.py on 10 val images (COCO box and mask AP from
 predicted masks)."""
-import importlib.util
 import json
 import textwrap
 from pathlib import Path
@@ -11,7 +10,7 @@ import numpy as np
 from mmengine.config import Config
 from pycocotools.coco import COCO
 
-from tool_helpers import REPO, read_scalars, run_tool
+from tool_helpers import REPO, load_tool_module, read_scalars, run_tool
 
 ITERS = 20
 NUM_CODES = 16
@@ -131,11 +130,7 @@ def test_meinst_trains_and_tests_on_coco(tmp_path, coco_tiny_root):
 
 
 def load_test_tool():
-    spec = importlib.util.spec_from_file_location('mmrtseg_test_tool',
-                                                  REPO / 'tools/test.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_module('tools/test.py')
 
 
 def test_test_tool_adds_the_boundary_metric_to_semantic_configs_only():

@@ -1,6 +1,5 @@
 """tools/dataset_converters/voc_instance.py: VOC PNGs and SBD .mat files to
 a COCO json."""
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -15,13 +14,11 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
-from tool_helpers import REPO, run_tool
+from tool_helpers import REPO, load_tool_module, run_tool
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TOOL = REPO_ROOT / 'tools' / 'dataset_converters' / 'voc_instance.py'
-spec = importlib.util.spec_from_file_location('_tool_voc_instance', TOOL)
-voc_instance = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(voc_instance)
+voc_instance = load_tool_module(TOOL)
 
 
 def png(path):
