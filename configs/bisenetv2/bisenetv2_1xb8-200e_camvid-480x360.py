@@ -7,22 +7,8 @@ data_preprocessor = dict(size=crop_size)
 model = dict(
     data_preprocessor=data_preprocessor,
     decode_head=dict(num_classes=11),
-    # a list is replaced, not merged: the four boosters again, 11 classes
+    # a list is replaced, not merged: the base config's auxiliary heads
+    # with 11 classes
     auxiliary_head=[
-        dict(
-            type='NearestLabelFCNHead',
-            in_channels=in_channels,
-            in_index=in_index,
-            channels=128,
-            num_convs=1,
-            concat_input=False,
-            dropout_ratio=0.,
-            num_classes=11,
-            norm_cfg=dict(type='BN', requires_grad=True),
-            align_corners=False,
-            loss_decode=dict(
-                type='OhemCrossEntropyLoss',
-                thresh=0.7,
-                min_kept_ratio=1 / 16))
-        for in_index, in_channels in ((1, 16), (2, 32), (3, 64), (4, 128))
+        dict(head, num_classes=11) for head in _base_.model.auxiliary_head
     ])

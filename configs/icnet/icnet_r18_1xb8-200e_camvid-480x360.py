@@ -9,26 +9,8 @@ data_preprocessor = dict(size=(384, 480))
 model = dict(
     data_preprocessor=data_preprocessor,
     decode_head=dict(num_classes=11),
-    # a list is replaced, not merged: the two label-guidance classifiers
-    # again, 11 classes
+    # a list is replaced, not merged: the base config's auxiliary heads
+    # with 11 classes
     auxiliary_head=[
-        dict(
-            type='NearestLabelFCNHead',
-            in_channels=in_channels,
-            in_index=in_index,
-            channels=in_channels,
-            num_convs=0,
-            concat_input=False,
-            dropout_ratio=0.,
-            num_classes=11,
-            norm_cfg=dict(type='BN', requires_grad=True),
-            ignore_index=255,
-            align_corners=False,
-            loss_decode=dict(
-                type='OhemCrossEntropyLoss',
-                thresh=0.7,
-                min_kept_ratio=1 / 16,
-                loss_weight=loss_weight))
-        for in_index, in_channels, loss_weight in ((1, 256, 0.16),
-                                                   (2, 128, 0.4))
+        dict(head, num_classes=11) for head in _base_.model.auxiliary_head
     ])

@@ -1,9 +1,9 @@
 # COCO instance segmentation at 416x416 for the YOLOv3-based ESE-Seg
-# (configs/eseseg): mmdet's YOLOv3 416 recipe (expand, min-IoU crop, random
-# resize 320-416, flip, photometric distortion) with the masks loaded and
-# transformed along, since the head encodes them after augmentation.
-dataset_type = 'mmdet.CocoDataset'
-data_root = 'data/coco/'
+# (configs/eseseg): coco_instance.py's data with mmdet's YOLOv3 416 recipe
+# (expand, min-IoU crop, random resize 320-416, flip, photometric
+# distortion), the masks loaded and transformed along, since the head
+# encodes them after augmentation.
+_base_ = './coco_instance.py'
 backend_args = None
 
 train_pipeline = [
@@ -29,38 +29,6 @@ test_pipeline = [
                     'scale_factor'))
 ]
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    batch_sampler=dict(type='mmdet.AspectRatioBatchSampler'),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/instances_train2017.json',
-        data_prefix=dict(img='train2017/'),
-        filter_cfg=dict(filter_empty_gt=True, min_size=32),
-        pipeline=train_pipeline,
-        backend_args=backend_args))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/instances_val2017.json',
-        data_prefix=dict(img='val2017/'),
-        test_mode=True,
-        pipeline=test_pipeline,
-        backend_args=backend_args))
+    batch_size=8, num_workers=4, dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(
-    type='mmdet.CocoMetric',
-    ann_file=data_root + 'annotations/instances_val2017.json',
-    metric=['bbox', 'segm'],
-    format_only=False,
-    backend_args=backend_args)
-test_evaluator = val_evaluator
