@@ -12,6 +12,36 @@ import torch
 from mmengine.model import BaseModule
 
 
+def _check_polygons(masks):
+    """Reject polygons of fewer than 3 points in mmdet ``PolygonMasks``
+    before they reach pycocotools."""
+    for i, polys in enumerate(masks.masks):
+        for j, poly in enumerate(polys):
+            poly = np.asarray(poly)
+            if poly.size < 6 or poly.size % 2:
+                raise ValueError(
+                    f'polygon {j} of instance {i} has {poly.size} '
+                    'coordinates; a polygon needs at least 3 (x, y) points')
+
+
+def masks_array(masks):
+    """``N x H x W`` array (any dtype, nonzero = inside) of a tensor, an
+    array, ``BitmapMasks`` or ``PolygonMasks``, without a full-size copy
+    where possible; a clear ``ValueError`` for anything else."""
+    if hasattr(masks, 'masks') and hasattr(masks, 'to_ndarray'):
+        if type(masks).__name__ == 'PolygonMasks':
+            _check_polygons(masks)
+            masks = masks.to_ndarray()
+        else:
+            masks = masks.masks
+    if isinstance(masks, torch.Tensor):
+        masks = masks.detach().cpu().numpy()
+    masks = np.asarray(masks)
+    if masks.ndim != 3:
+        raise ValueError(f'masks must be N x H x W, got shape {masks.shape}')
+    return masks
+
+
 class BaseMaskCoder(BaseModule):
     """Encode instance masks into ``num_codes`` numbers and back.
 
@@ -62,28 +92,25 @@ class BaseMaskCoder(BaseModule):
 
     @staticmethod
     def as_numpy_masks(masks):
-        """``N x H x W`` bool array from a tensor, an array or BitmapMasks;
-        a clear ``ValueError`` for anything else."""
-        if hasattr(masks, 'masks') and hasattr(masks, 'to_ndarray'):
-            masks = masks.to_ndarray()
-        if isinstance(masks, torch.Tensor):
-            masks = masks.detach().cpu().numpy()
-        masks = np.asarray(masks)
-        if masks.ndim != 3:
-            raise ValueError('masks must be N x H x W, got shape '
-                             f'{masks.shape}')
-        return masks.astype(bool, copy=False)
+        """``N x H x W`` bool array from a tensor, an array, BitmapMasks or
+        PolygonMasks (see :func:`masks_array`)."""
+        return masks_array(masks).astype(bool, copy=False)
 
     @staticmethod
     def as_numpy_boxes(boxes, num):
         """``num x 4`` float64 array of ``(x1, y1, x2, y2)`` boxes; a clear
-        ``ValueError`` for a wrong shape or a box with x2 < x1 or y2 < y1."""
+        ``ValueError`` for a wrong shape, a box that is not finite or one
+        with x2 < x1 or y2 < y1."""
         if isinstance(boxes, torch.Tensor):
             boxes = boxes.detach().cpu().numpy()
         boxes = np.asarray(boxes, dtype=np.float64)
         if boxes.shape != (num, 4):
             raise ValueError(f'boxes must be {num} x 4 (x1, y1, x2, y2), '
                              f'got shape {boxes.shape}')
+        if not np.isfinite(boxes).all():
+            bad = int(np.flatnonzero(~np.isfinite(boxes).all(1))[0])
+            raise ValueError(f'boxes must be finite; box {bad} is '
+                             f'{boxes[bad].tolist()}')
         bad = (boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1])
         if bad.any():
             raise ValueError('boxes must have x2 >= x1 and y2 >= y1; box '

@@ -81,13 +81,6 @@ def _min_size_boxes(boxes):
     return boxes
 
 
-def _check_finite_boxes(boxes):
-    if not np.isfinite(boxes).all():
-        bad = int(np.flatnonzero(~np.isfinite(boxes).all(1))[0])
-        raise ValueError(f'boxes must be finite; box {bad} is '
-                         f'{boxes[bad].tolist()}')
-
-
 def crop_and_resize_masks(masks, boxes, out_size=28):
     """Crop binary masks to their boxes and resample them to
     ``out_size x out_size``, as mmcv's ``roi_align`` (``aligned=True``,
@@ -109,7 +102,6 @@ def crop_and_resize_masks(masks, boxes, out_size=28):
     """
     masks = BaseMaskCoder.as_numpy_masks(masks)
     boxes = BaseMaskCoder.as_numpy_boxes(boxes, len(masks))
-    _check_finite_boxes(boxes)
     boxes = _min_size_boxes(boxes)
     num, height, width = masks.shape
     crops = np.zeros((num, out_size, out_size), np.float32)
@@ -556,7 +548,6 @@ class PCAMaskCoder(BaseMaskCoder):
         device = codes.device if isinstance(codes, torch.Tensor) else 'cpu'
         probs = self.decode_crops(codes)
         boxes = self.as_numpy_boxes(boxes, len(probs))
-        _check_finite_boxes(boxes)
         if len(img_shape) < 2 or min(int(s) for s in img_shape[:2]) < 0:
             raise ValueError(f'img_shape must be (H, W), got {img_shape!r}')
         masks = paste_masks(probs.detach().cpu().numpy(), boxes, img_shape)

@@ -50,7 +50,7 @@ import cv2
 import numpy as np
 import torch
 
-from .base_mask_coder import BaseMaskCoder
+from .base_mask_coder import BaseMaskCoder, masks_array
 
 
 def ray_angles(num_rays):
@@ -64,36 +64,6 @@ def check_num_rays(num_rays, owner):
             num_rays < 4:
         raise ValueError(f'{owner}: num_rays must be an int >= 4, got '
                          f'{num_rays!r}')
-
-
-def _check_polygons(masks):
-    """Reject polygons of fewer than 3 points in mmdet ``PolygonMasks``
-    before they reach pycocotools."""
-    for i, polys in enumerate(masks.masks):
-        for j, poly in enumerate(polys):
-            poly = np.asarray(poly)
-            if poly.size < 6 or poly.size % 2:
-                raise ValueError(
-                    f'polygon {j} of instance {i} has {poly.size} '
-                    'coordinates; a polygon needs at least 3 (x, y) points')
-
-
-def masks_array(masks):
-    """``N x H x W`` array (any dtype, nonzero = inside) of a tensor, an
-    array, ``BitmapMasks`` or ``PolygonMasks``, without a full-size copy
-    where possible."""
-    if hasattr(masks, 'masks') and hasattr(masks, 'to_ndarray'):
-        if type(masks).__name__ == 'PolygonMasks':
-            _check_polygons(masks)
-            masks = masks.to_ndarray()
-        else:
-            masks = masks.masks
-    if isinstance(masks, torch.Tensor):
-        masks = masks.detach().cpu().numpy()
-    masks = np.asarray(masks)
-    if masks.ndim != 3:
-        raise ValueError(f'masks must be N x H x W, got shape {masks.shape}')
-    return masks
 
 
 def _crop_window(box, height, width):
@@ -342,18 +312,11 @@ class PolarContourCoder(BaseMaskCoder):
         return (f'num_codes={self.num_codes}, num_rays={self.num_rays}, '
                 f'inner_ratio={self.inner_ratio}')
 
-    def _boxes(self, boxes, num):
-        boxes = self.as_numpy_boxes(boxes, num)
-        if not np.isfinite(boxes).all():
-            raise ValueError('boxes must be finite, got '
-                             f'{boxes[~np.isfinite(boxes).all(1)][0]}')
-        return boxes
-
     def signature(self, masks, boxes):
         """Normalised ray radii ``N x num_rays`` and centres ``N x 2``
         (numpy float64) of masks; see :mod:`polar_contour`."""
         masks = masks_array(masks)
-        boxes = self._boxes(boxes, len(masks))
+        boxes = self.as_numpy_boxes(boxes, len(masks))
         return polar_signature(masks, boxes, self.num_rays,
                                self.inner_ratio)
 
@@ -391,7 +354,7 @@ class PolarContourCoder(BaseMaskCoder):
                              f'{codes.shape}')
         if not np.isfinite(codes).all():
             raise ValueError('codes must be finite')
-        boxes = self._boxes(boxes, len(codes))
+        boxes = self.as_numpy_boxes(boxes, len(codes))
         if centers is None:
             centers = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2,
                                 (boxes[:, 1] + boxes[:, 3]) / 2], axis=1)
