@@ -15,11 +15,19 @@ from mmrtseg.utils import register_all_modules
 REPO = Path(__file__).resolve().parents[2]
 ALL_CONFIGS = sorted(
     p for p in (REPO / 'configs').rglob('*.py') if '_base_' not in p.parts)
+#: BPR's refinement segmentors (4-channel patches, their own recipe): built
+#: and trained in tests/test_configs/test_bpr_configs.py
+REFINER_CONFIGS = [
+    p for p in ALL_CONFIGS if 'bpr_inference' in Config.fromfile(p)
+]
 #: semantic segmentors (a decode head) and instance segmentors (mmdet's)
 CONFIGS = [
-    p for p in ALL_CONFIGS if 'decode_head' in Config.fromfile(p).model
+    p for p in ALL_CONFIGS if p not in REFINER_CONFIGS
+    and 'decode_head' in Config.fromfile(p).model
 ]
-DETECTION_CONFIGS = [p for p in ALL_CONFIGS if p not in CONFIGS]
+DETECTION_CONFIGS = [
+    p for p in ALL_CONFIGS if p not in CONFIGS and p not in REFINER_CONFIGS
+]
 
 
 def test_there_are_configs_for_each_seed_model():

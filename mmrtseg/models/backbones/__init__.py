@@ -26,6 +26,7 @@ from .lednet import LEDNet
 from .linknet import LinkNet
 from .litehrnet import LiteHRNet
 from .liteseg import LiteSeg
+from .mask_guided_hrnet import MaskGuidedHRNet
 from .mininet import MiniNet
 from .mininetv2 import MiniNetv2
 from .ppliteseg import PPLiteSeg
@@ -44,7 +45,7 @@ __all__ = [
     'CGNetLite', 'ContextNet', 'DABNet', 'DDRNet', 'DFANet', 'EDANet', 'ENet',
     'ERFNet', 'ESNet', 'ESPNet', 'ESPNetV2', 'FANet', 'FarSeeNet', 'FastSCNN',
     'FDDWNet', 'FPENet', 'FSSNet', 'ICNetBackbone', 'LEDNet', 'LinkNet',
-    'LiteHRNet', 'LiteSeg', 'MiniNet', 'MiniNetv2', 'PPLiteSeg', 'RegSeg',
-    'SegNet', 'ShelfNet', 'SQNet', 'SqueezeNet', 'STDCContextPath', 'SwiftNet',
-    'TinyDarknet', 'XceptionA'
+    'LiteHRNet', 'LiteSeg', 'MaskGuidedHRNet', 'MiniNet', 'MiniNetv2',
+    'PPLiteSeg', 'RegSeg', 'SegNet', 'ShelfNet', 'SQNet', 'SqueezeNet',
+    'STDCContextPath', 'SwiftNet', 'TinyDarknet', 'XceptionA'
 ]
