@@ -1,6 +1,8 @@
 """Helpers of the tool tests: a small real CamVid subset, running tools and
 reading what they logged."""
+import contextlib
 import importlib.util
+import io
 import json
 import os
 import textwrap
@@ -37,20 +39,58 @@ def load_tool_module(path, name=None):
     path = Path(path)
     if not path.is_absolute():
         path = REPO / path
-    spec = importlib.util.spec_from_file_location(
-        name or f'_tool_{path.stem}', path)
+    spec = importlib.util.spec_from_file_location(name or f'_tool_{path.stem}',
+                                                  path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def run_tool_in_process(tool, args):
+    """Run the script ``tool``'s ``main(argv)`` in this process (faster than
+    :func:`run_tool`, and its errors surface as exceptions); returns what it
+    printed."""
+    module = load_tool_module(tool)
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
+        module.main([str(a) for a in args])
+    return buf.getvalue()
+
+
+#: A small refinement segmentor for BPR tests: 4 input channels (R, G, B,
+#: mask) normalized as the BPR configs do, 2 classes.
+TINY_REFINEMENT_SEGMENTOR = dict(
+    type='EncoderDecoder',
+    data_preprocessor=dict(
+        type='SegDataPreProcessor',
+        mean=[123.675, 116.28, 103.53, 0.5],
+        std=[58.395, 57.12, 57.375, 0.5],
+        bgr_to_rgb=False),
+    backbone=dict(
+        type='ResNetV1c',
+        depth=18,
+        in_channels=4,
+        stem_channels=8,
+        base_channels=8,
+        num_stages=1,
+        strides=(1, ),
+        dilations=(1, ),
+        out_indices=(0, )),
+    decode_head=dict(
+        type='FCNHead', in_channels=8, channels=8, num_convs=1, num_classes=2))
 
 
 def run_tool(args, timeout=900, env=None):
     """Run ``python tools/...`` from the repository root; fail the test with
     the tool's output when it exits non-zero."""
     full_env = dict(os.environ, PYTHONUNBUFFERED='1', **(env or {}))
-    proc = subprocess.run([sys.executable] + [str(a) for a in args],
-                          cwd=REPO, env=full_env, capture_output=True,
-                          text=True, timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable] + [str(a) for a in args],
+        cwd=REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
     if proc.returncode != 0:
         raise AssertionError(
             f'{" ".join(map(str, args))} exited {proc.returncode}\n'
@@ -70,9 +110,18 @@ def read_scalars(work_dir):
 ENET_DEMO = REPO / 'configs/enet/enet_1xb8-300i_camvid-320x240.py'
 
 
-def write_camvid_config(path, data_root, *, crop, max_iters, pct_start,
-                        batch_size, val_size=None, checkpoint_interval,
-                        eta_max=0.05, ratio_range=(0.5, 2.0), base=ENET_DEMO):
+def write_camvid_config(path,
+                        data_root,
+                        *,
+                        crop,
+                        max_iters,
+                        pct_start,
+                        batch_size,
+                        val_size=None,
+                        checkpoint_interval,
+                        eta_max=0.05,
+                        ratio_range=(0.5, 2.0),
+                        base=ENET_DEMO):
     """Write a config that inherits a CamVid config of the zoo (``base``,
     ENet's demo by default) and trains it iteration by iteration, in one
     process, on small crops of images rescaled around ``2 * crop`` (h, w).
@@ -102,7 +151,8 @@ def write_camvid_config(path, data_root, *, crop, max_iters, pct_start,
                 dataset=dict(data_root=data_root, pipeline=test_pipeline))
             test_dataloader = val_dataloader"""
     path = Path(path)
-    path.write_text(textwrap.dedent(f"""
+    path.write_text(
+        textwrap.dedent(f"""
             _base_ = '{Path(base).resolve()}'
             data_root = '{data_root}'
             crop = {tuple(crop)}
@@ -135,5 +185,5 @@ def write_camvid_config(path, data_root, *, crop, max_iters, pct_start,
                 checkpoint=dict(by_epoch=False, save_best=None,
                                 interval={checkpoint_interval},
                                 save_last=True))""") + textwrap.dedent(val) +
-                    '\n')
+        '\n')
     return path

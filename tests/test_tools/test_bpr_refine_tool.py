@@ -2,8 +2,6 @@
 tools/bpr/make_coarse_masks.py) with a small refinement checkpoint, in the
 COCO, mmdet and Cityscapes formats: the output reads back with the same
 images, labels, scores and boxes, and masks changed only inside patches."""
-import contextlib
-import io
 import re
 
 import numpy as np
@@ -12,33 +10,14 @@ import torch
 
 from mmrtseg.datasets.instance_results import (load_cityscapes_results,
                                                load_coco_results,
-                                               load_mmdet_results,
-                                               rle_to_mask)
+                                               load_mmdet_results, rle_to_mask)
 from mmrtseg.models.refiners import BPRRefiner, propose_patches
 from mmrtseg.utils import register_all_modules
-from tool_helpers import load_tool_module, run_tool
+from tool_helpers import (TINY_REFINEMENT_SEGMENTOR, run_tool,
+                          run_tool_in_process)
 
-TINY_SEGMENTOR = dict(
-    type='EncoderDecoder',
-    data_preprocessor=dict(type='SegDataPreProcessor',
-                           mean=[123.675, 116.28, 103.53, 0.5],
-                           std=[58.395, 57.12, 57.375, 0.5],
-                           bgr_to_rgb=False),
-    backbone=dict(type='ResNetV1c', depth=18, in_channels=4, stem_channels=8,
-                  base_channels=8, num_stages=1, strides=(1, ),
-                  dilations=(1, ), out_indices=(0, )),
-    decode_head=dict(type='FCNHead', in_channels=8, channels=8, num_convs=1,
-                     num_classes=2))
 IOU_THR = 0.55
 EXT = dict(coco='.json', mmdet='.pkl', cityscapes='')
-
-
-def run_in_process(tool, args):
-    module = load_tool_module(tool)
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-        module.main([str(a) for a in args])
-    return buf.getvalue()
 
 
 @pytest.fixture(scope='module')
@@ -48,11 +27,11 @@ def refinement(tmp_path_factory):
     root = tmp_path_factory.mktemp('bpr')
     register_all_modules()
     torch.manual_seed(0)
-    refiner = BPRRefiner(TINY_SEGMENTOR)
+    refiner = BPRRefiner(TINY_REFINEMENT_SEGMENTOR)
     ckpt = root / 'bpr_tiny.pth'
     torch.save(dict(state_dict=refiner.segmentor.state_dict()), ckpt)
     config = root / 'bpr_tiny.py'
-    config.write_text(f'model = {TINY_SEGMENTOR!r}\n'
+    config.write_text(f'model = {TINY_REFINEMENT_SEGMENTOR!r}\n'
                       'bpr_inference = dict(patch_size=64, out_size=32, '
                       'iou_thr=0.25)\n')
     return config, ckpt
@@ -68,21 +47,22 @@ def read(fmt, path, ann):
 
 @pytest.mark.parametrize('fmt', ['coco', 'mmdet', 'cityscapes'])
 def test_refined_results_read_back_in_their_format(fmt, tmp_path,
-                                                   coco_tiny_root,
-                                                   refinement):
+                                                   coco_tiny_root, refinement):
     ann = coco_tiny_root / 'annotations/instances_val2017.json'
     img_dir = coco_tiny_root / 'val2017'
     coarse = tmp_path / ('coarse' + EXT[fmt])
-    run_in_process('tools/bpr/make_coarse_masks.py',
-                   [ann, coarse, '--format', fmt, '--max-images', 3])
+    run_tool_in_process('tools/bpr/make_coarse_masks.py',
+                        [ann, coarse, '--format', fmt, '--max-images', 3])
     out = tmp_path / ('refined' + EXT[fmt])
-    args = ['tools/bpr/refine.py', *refinement, coarse, out, '--img-dir',
-            img_dir, '--iou-thr', IOU_THR, '--batch-size', 16]
+    args = [
+        'tools/bpr/refine.py', *refinement, coarse, out, '--img-dir', img_dir,
+        '--iou-thr', IOU_THR, '--batch-size', 16
+    ]
     if fmt == 'coco':
         args += ['--ann', ann]
         log = run_tool(args)  # once through the command line
     else:
-        log = run_in_process(args[0], args[1:])
+        log = run_tool_in_process(args[0], args[1:])
 
     before, after = read(fmt, coarse, ann), read(fmt, out, ann)
     num = sum(len(r['masks']) for r in before)
@@ -90,8 +70,7 @@ def test_refined_results_read_back_in_their_format(fmt, tmp_path,
     assert f'refined {num} instances' in log and 'skipped 0' in log
     assert f'iou_thr {IOU_THR}' in log
     assert float(re.search(r'([0-9.]+) instances/s', log).group(1)) > 0
-    assert [r['file_name'] for r in after] == [r['file_name']
-                                               for r in before]
+    assert [r['file_name'] for r in after] == [r['file_name'] for r in before]
     changed = 0
     for b, a in zip(before, after):
         for key in ('labels', 'scores', 'img_id'):
@@ -114,7 +93,7 @@ def test_coco_results_need_the_annotations(tmp_path, coco_tiny_root,
     coarse = tmp_path / 'coarse.json'
     coarse.write_text('[]')
     with pytest.raises(SystemExit, match='--ann'):
-        run_in_process('tools/bpr/refine.py', [
+        run_tool_in_process('tools/bpr/refine.py', [
             *refinement, coarse, tmp_path / 'out.json', '--img-dir',
             coco_tiny_root / 'val2017'
         ])

@@ -13,21 +13,10 @@ from pycocotools.cocoeval import COCOeval
 
 from mmrtseg.datasets.instance_results import (load_cityscapes_results,
                                                load_coco_results,
-                                               load_mmdet_results,
-                                               rle_to_mask)
-from tool_helpers import load_tool_module, run_tool
+                                               load_mmdet_results, rle_to_mask)
+from tool_helpers import run_tool, run_tool_in_process
 
 TOOL = 'tools/bpr/make_coarse_masks.py'
-
-
-def run_in_process(args):
-    """Run the tool's ``main`` in this process (no interpreter start-up);
-    returns what it printed."""
-    module = load_tool_module(TOOL)
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-        module.main([str(a) for a in args])
-    return buf.getvalue()
 
 
 def test_coarse_coco_masks(coco_tiny_root, tmp_path):
@@ -40,16 +29,19 @@ def test_coarse_coco_masks(coco_tiny_root, tmp_path):
     non_crowd = len(gt_json['annotations']) - crowd
     assert f'wrote {non_crowd} coarse results for ' \
         f'{len(gt_json["images"])} images' in log
-    logged_iou = float(re.search(r'mean mask IoU with ground truth: '
-                                 r'([0-9.]+)', log).group(1))
+    logged_iou = float(
+        re.search(r'mean mask IoU with ground truth: '
+                  r'([0-9.]+)', log).group(1))
 
     with contextlib.redirect_stdout(io.StringIO()):
         gt = COCO(str(ann_file))
     results = load_coco_results(out, ann_file)
     ious, near, far, n_near, n_far = [], 0, 0, 0, 0
     for res in results:
-        anns = [a for a in gt.loadAnns(gt.getAnnIds(imgIds=res['img_id']))
-                if not a['iscrowd']]
+        anns = [
+            a for a in gt.loadAnns(gt.getAnnIds(imgIds=res['img_id']))
+            if not a['iscrowd']
+        ]
         assert len(anns) == len(res['masks'])
         assert (res['scores'] == 1.0).all()
         assert res['labels'].tolist() == [a['category_id'] for a in anns]
@@ -58,8 +50,9 @@ def test_coarse_coco_masks(coco_tiny_root, tmp_path):
             c, gb = rle_to_mask(rle), g.astype(bool)
             ious.append((gb & c).sum() / (gb | c).sum())
             # distance of every pixel to the ground-truth contour
-            dist = np.maximum(cv2.distanceTransform(g, cv2.DIST_L2, 3),
-                              cv2.distanceTransform(1 - g, cv2.DIST_L2, 3))
+            dist = np.maximum(
+                cv2.distanceTransform(g, cv2.DIST_L2, 3),
+                cv2.distanceTransform(1 - g, cv2.DIST_L2, 3))
             wrong = gb != c
             near += wrong[dist <= 3].sum()
             far += wrong[dist > 3].sum()
@@ -88,12 +81,15 @@ def test_coarse_coco_masks(coco_tiny_root, tmp_path):
 
 def test_coarse_coco_to_mmdet_pickle(coco_tiny_root, tmp_path):
     ann_file = coco_tiny_root / 'annotations' / 'instances_val2017.json'
-    run_in_process([ann_file, tmp_path / 'coarse.json', '--max-images', '3'])
-    run_in_process([ann_file, tmp_path / 'coarse.pkl', '--max-images', '3',
-                    '--format', 'mmdet'])
+    run_tool_in_process(
+        TOOL, [ann_file, tmp_path / 'coarse.json', '--max-images', '3'])
+    run_tool_in_process(TOOL, [
+        ann_file, tmp_path / 'coarse.pkl', '--max-images', '3', '--format',
+        'mmdet'
+    ])
     from_json = load_coco_results(tmp_path / 'coarse.json', ann_file)[:3]
-    cat_ids = sorted(c['id'] for c in json.loads(ann_file.read_text())
-                     ['categories'])
+    cat_ids = sorted(c['id']
+                     for c in json.loads(ann_file.read_text())['categories'])
     from_pkl = load_mmdet_results(tmp_path / 'coarse.pkl', cat_ids=cat_ids)
     assert len(from_pkl) == 3
     for a, b in zip(from_json, from_pkl):
@@ -104,18 +100,20 @@ def test_coarse_coco_to_mmdet_pickle(coco_tiny_root, tmp_path):
 
 def test_coarse_cityscapes(cityscapes_mini_root, tmp_path):
     out = tmp_path / 'pred'
-    log = run_in_process([cityscapes_mini_root, out, '--split', 'train',
-                          '--max-images', '2'])
+    log = run_tool_in_process(
+        TOOL,
+        [cityscapes_mini_root, out, '--split', 'train', '--max-images', '2'])
     txts = sorted(out.glob('*_pred.txt'))
     assert [t.name for t in txts] == [
         'aachen_000000_000019_leftImg8bit_pred.txt',
-        'aachen_000001_000019_leftImg8bit_pred.txt']
+        'aachen_000001_000019_leftImg8bit_pred.txt'
+    ]
     first = txts[0].read_text().splitlines()[0].split()
     assert first[0].endswith('.png') and (out / first[0]).is_file()
     results = load_cityscapes_results(
         out, cityscapes_mini_root / 'leftImg8bit' / 'train')
-    gt_png = sorted((cityscapes_mini_root / 'gtFine' / 'train').glob(
-        '*/*_instanceIds.png'))[0]
+    gt_png = sorted((cityscapes_mini_root / 'gtFine' /
+                     'train').glob('*/*_instanceIds.png'))[0]
     ids = cv2.imread(str(gt_png), cv2.IMREAD_UNCHANGED)
     instances = [v for v in np.unique(ids) if v >= 1000]
     res = results[0]

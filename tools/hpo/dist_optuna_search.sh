@@ -2,21 +2,7 @@
 # Optuna search with DDP trials (one trial at a time across the processes):
 #   bash tools/hpo/dist_optuna_search.sh CONFIG GPUS --trials N --storage URL [args]
 # On a machine without GPUs the processes train on CPU with the gloo backend.
-CONFIG=$1
-GPUS=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
-
-PYTHONPATH="$(dirname "$0")/../..":$PYTHONPATH \
-"$PYTHON" -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    "$(dirname "$0")/optuna_search.py" \
-    "$CONFIG" \
-    --launcher pytorch "${@:3}"
+# The launch is tools/dist_train.sh's (same NNODES, NODE_RANK, PORT,
+# MASTER_ADDR, PYTHON variables) with the search as its entry point.
+TRAIN_SCRIPT="$(dirname "$0")/optuna_search.py" \
+    exec bash "$(dirname "$0")/../dist_train.sh" "$@"

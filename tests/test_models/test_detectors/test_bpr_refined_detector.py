@@ -20,22 +20,11 @@ from pycocotools.coco import COCO
 from mmrtseg.models.refiners import propose_patches
 from mmrtseg.registry import MODELS
 from mmrtseg.utils import register_all_modules
-from tool_helpers import REPO, run_tool
+from tool_helpers import REPO, TINY_REFINEMENT_SEGMENTOR, run_tool
 
 CONFIG = REPO / 'configs/bpr/meinst_r50_fpn_1x_coco_bpr-hrnet18s-128.py'
 NUM_CODES = 8
 SIZE = (320, 256)  # test input (w, h)
-TINY_SEGMENTOR = dict(
-    type='EncoderDecoder',
-    data_preprocessor=dict(type='SegDataPreProcessor',
-                           mean=[123.675, 116.28, 103.53, 0.5],
-                           std=[58.395, 57.12, 57.375, 0.5],
-                           bgr_to_rgb=False),
-    backbone=dict(type='ResNetV1c', depth=18, in_channels=4, stem_channels=8,
-                  base_channels=8, num_stages=1, strides=(1, ),
-                  dilations=(1, ), out_indices=(0, )),
-    decode_head=dict(type='FCNHead', in_channels=8, channels=8, num_convs=1,
-                     num_classes=2))
 
 
 @MODELS.register_module(name='_TestDetectorMaskEcho', force=True)
@@ -57,7 +46,8 @@ class MaskEcho(torch.nn.Module):
 def write_tiny_config(path, coco_root, segmentor):
     """The wrapper config with a narrow ResNet-18 MEInst (32-channel FPN),
     the given refinement segmentor config file, 2 val images at 320x256."""
-    path.write_text(textwrap.dedent(f"""
+    path.write_text(
+        textwrap.dedent(f"""
         _base_ = '{CONFIG}'
         data_root = '{coco_root}/'
         model = dict(
@@ -109,7 +99,7 @@ def fit_fake_pca(model):
 def tiny(tmp_path_factory, coco_tiny_root):
     root = tmp_path_factory.mktemp('bpr_det')
     segmentor = root / 'bpr_tiny.py'
-    segmentor.write_text(f'model = {TINY_SEGMENTOR!r}\n')
+    segmentor.write_text(f'model = {TINY_REFINEMENT_SEGMENTOR!r}\n')
     config = write_tiny_config(root / 'tiny.py', coco_tiny_root, segmentor)
     return root, Config.fromfile(config)
 
@@ -133,8 +123,11 @@ def sample_of(coco_root, index=0, with_path=True):
     image = cv2.imread(path)
     h, w = image.shape[:2]
     resized = cv2.resize(image, SIZE, interpolation=cv2.INTER_LINEAR)
-    meta = dict(ori_shape=(h, w), img_shape=SIZE[::-1],
-                scale_factor=(SIZE[0] / w, SIZE[1] / h), img_id=info['id'])
+    meta = dict(
+        ori_shape=(h, w),
+        img_shape=SIZE[::-1],
+        scale_factor=(SIZE[0] / w, SIZE[1] / h),
+        img_id=info['id'])
     if with_path:
         meta['img_path'] = path
     sample = DetDataSample(metainfo=meta)
@@ -143,8 +136,8 @@ def sample_of(coco_root, index=0, with_path=True):
 
 
 def preprocess(model, inputs, sample):
-    data = model.data_preprocessor(dict(inputs=[inputs[0]],
-                                        data_samples=[sample]))
+    data = model.data_preprocessor(
+        dict(inputs=[inputs[0]], data_samples=[sample]))
     return data['inputs'], data['data_samples']
 
 
@@ -153,13 +146,14 @@ def test_predict_refines_the_detector_masks(tiny, coco_tiny_root):
     image, raw, sample = sample_of(coco_tiny_root)
     for invert in (False, True):
         # patches of 64 at 128: nearest up and bilinear down are exact
-        model = build(cfg, out_size=128,
-                      segmentor=dict(type='_TestDetectorMaskEcho',
-                                     invert=invert))
+        model = build(
+            cfg,
+            out_size=128,
+            segmentor=dict(type='_TestDetectorMaskEcho', invert=invert))
         inputs, samples = preprocess(model, raw, sample.clone())
         with torch.no_grad():
-            coarse = model.detector.predict(inputs, [s.clone()
-                                                     for s in samples])
+            coarse = model.detector.predict(inputs,
+                                            [s.clone() for s in samples])
             refined = model.predict(inputs, samples)
         before, after = coarse[0].pred_instances, refined[0].pred_instances
         assert len(before) == 4 and before.masks.any()
@@ -184,8 +178,7 @@ def test_original_image_from_the_path_or_the_input(tiny, coco_tiny_root):
     model = build(cfg)
     image, raw, sample = sample_of(coco_tiny_root)
     inputs, samples = preprocess(model, raw, sample)
-    assert np.array_equal(model.original_image(samples[0], inputs[0]),
-                          image)
+    assert np.array_equal(model.original_image(samples[0], inputs[0]), image)
     _, raw, sample = sample_of(coco_tiny_root, with_path=False)
     inputs, samples = preprocess(model, raw, sample)
     rebuilt = model.original_image(samples[0], inputs[0])
@@ -206,7 +199,8 @@ def test_loss_trains_the_detector_only_and_checkpoints_load(
     mask[0, 40:120, 60:200] = 1
     sample.gt_instances = InstanceData(
         bboxes=torch.tensor([[60., 40., 200., 120.]]),
-        labels=torch.tensor([3]), masks=BitmapMasks(mask, h, w))
+        labels=torch.tensor([3]),
+        masks=BitmapMasks(mask, h, w))
     inputs, samples = preprocess(model, raw, sample)
     losses = model.loss(inputs, samples)
     sum(v for k, v in losses.items() if 'loss' in k).backward()
@@ -215,31 +209,38 @@ def test_loss_trains_the_detector_only_and_checkpoints_load(
 
     det_ckpt, ref_ckpt = root / 'det.pth', root / 'ref.pth'
     torch.save(dict(state_dict=model.detector.state_dict()), det_ckpt)
-    torch.save(dict(state_dict=model.refiner.segmentor.state_dict()),
-               ref_ckpt)
+    torch.save(dict(state_dict=model.refiner.segmentor.state_dict()), ref_ckpt)
     register_all_modules()
     torch.manual_seed(1)
-    loaded = MODELS.build(dict(cfg.model, detector_checkpoint=det_ckpt,
-                               refiner_checkpoint=ref_ckpt))
+    loaded = MODELS.build(
+        dict(
+            cfg.model,
+            detector_checkpoint=det_ckpt,
+            refiner_checkpoint=ref_ckpt))
     loaded.init_weights()  # the runner's: must keep the loaded weights
-    for ours, theirs in ((loaded.detector, model.detector),
-                         (loaded.refiner, model.refiner)):
+    for ours, theirs in ((loaded.detector, model.detector), (loaded.refiner,
+                                                             model.refiner)):
         for (name, a), b in zip(ours.state_dict().items(),
                                 theirs.state_dict().values()):
             assert torch.equal(a, b), name
     # a detector-only state dict loads into the wrapper (keys moved)
     torch.manual_seed(2)
     fresh = MODELS.build(cfg.model)
-    refiner_before = {k: v.clone()
-                      for k, v in fresh.refiner.state_dict().items()}
+    refiner_before = {
+        k: v.clone()
+        for k, v in fresh.refiner.state_dict().items()
+    }
     fresh.load_state_dict(model.detector.state_dict(), strict=True)
     assert torch.equal(fresh.detector.bbox_head.mask_coder.mean,
                        model.detector.bbox_head.mask_coder.mean)
     for key, value in fresh.refiner.state_dict().items():
         assert torch.equal(value, refiner_before[key]), key
     with pytest.raises(ValueError, match='set one of them'):
-        MODELS.build(dict(cfg.model, refiner_checkpoint=ref_ckpt,
-                          refiner=dict(cfg.model.refiner, checkpoint='x')))
+        MODELS.build(
+            dict(
+                cfg.model,
+                refiner_checkpoint=ref_ckpt,
+                refiner=dict(cfg.model.refiner, checkpoint='x')))
 
 
 def test_tools_test_reports_refined_mask_and_boundary_ap(tiny):
@@ -247,8 +248,7 @@ def test_tools_test_reports_refined_mask_and_boundary_ap(tiny):
     model = build(cfg)
     det_ckpt, ref_ckpt = root / 'e2e_det.pth', root / 'e2e_ref.pth'
     torch.save(dict(state_dict=model.detector.state_dict()), det_ckpt)
-    torch.save(dict(state_dict=model.refiner.segmentor.state_dict()),
-               ref_ckpt)
+    torch.save(dict(state_dict=model.refiner.segmentor.state_dict()), ref_ckpt)
     out = run_tool([
         'tools/test.py', root / 'tiny.py', det_ckpt, '--work-dir',
         root / 'work', '--cfg-options', f'model.refiner_checkpoint={ref_ckpt}'
