@@ -24,11 +24,8 @@ import sys
 from pathlib import Path
 
 from mmrtseg.evaluation.instance_results_eval import (
-    evaluate_instance_results, load_instance_gt, load_instance_results,
-    result_image_ids)
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_coarse_masks import CITYSCAPES_INSTANCE_IDS  # noqa: E402
+    CITYSCAPES_EVAL_LABEL_IDS, evaluate_instance_results, load_instance_gt,
+    load_instance_results, result_image_ids)
 
 
 def parse_args(argv=None):
@@ -76,7 +73,7 @@ def format_table(before, after=None):
 def main(argv=None):
     args = parse_args(argv)
     gt_path = Path(args.gt)
-    coco_gt = load_instance_gt(gt_path, args.split, CITYSCAPES_INSTANCE_IDS)
+    coco_gt = load_instance_gt(gt_path, args.split, CITYSCAPES_EVAL_LABEL_IDS)
     img_dir = args.img_dir
     if img_dir is None and gt_path.is_dir():
         default = gt_path / 'leftImg8bit' / args.split

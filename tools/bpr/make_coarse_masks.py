@@ -27,7 +27,6 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from mmengine.utils import track_parallel_progress, track_progress
 from PIL import Image
 from pycocotools import mask as mask_utils
 
@@ -35,12 +34,11 @@ from mmrtseg.datasets.instance_results import (dump_cityscapes_results,
                                                dump_coco_results,
                                                dump_mmdet_results,
                                                make_image_result, to_rle)
+# the label ids of the 8 evaluated Cityscapes instance classes, in the class
+# order of mmdet's CityscapesDataset
+from mmrtseg.evaluation.instance_results_eval import CITYSCAPES_EVAL_LABEL_IDS
 from mmrtseg.models.refiners.patches import coarsen_mask
-
-#: Cityscapes label ids of the 8 evaluated instance classes, in the order of
-#: mmdet's ``CityscapesDataset`` (person, rider, car, truck, bus, train,
-#: motorcycle, bicycle).
-CITYSCAPES_INSTANCE_IDS = (24, 25, 26, 27, 28, 31, 32, 33)
+from mmrtseg.utils import map_with_progress
 
 
 def parse_args(argv=None):
@@ -125,7 +123,7 @@ def cityscapes_image_task(task):
     skipped, items = Counter(), []
     for value in np.unique(ids[ids >= 1000]):
         label = int(value) // 1000
-        if label not in CITYSCAPES_INSTANCE_IDS:
+        if label not in CITYSCAPES_EVAL_LABEL_IDS:
             skipped['not an evaluated class'] += 1
             continue
         gt = ids == value
@@ -141,12 +139,6 @@ def cityscapes_image_task(task):
                                [score] * len(kept))
     result['img_path'] = str(Path(png).parent.name + '/' + name)
     return result, skipped, [k[2] for k in kept]
-
-
-def _run(func, tasks, workers):
-    if workers > 1:
-        return track_parallel_progress(func, tasks, nproc=workers)
-    return track_progress(func, tasks)
 
 
 def main(argv=None):
@@ -177,7 +169,7 @@ def main(argv=None):
                      '*_gtFine_instanceIds.png (expected a Cityscapes root)')
         tasks = [(p, args.grid, args.score) for p in pngs]
         func, fmt = cityscapes_image_task, args.format or 'cityscapes'
-        cat_ids = list(CITYSCAPES_INSTANCE_IDS)
+        cat_ids = list(CITYSCAPES_EVAL_LABEL_IDS)
         if fmt == 'coco':
             sys.exit('a Cityscapes source has no COCO image ids: use '
                      '--format cityscapes or mmdet')
@@ -185,7 +177,7 @@ def main(argv=None):
         sys.exit(f'{source} does not exist (expected a COCO json or a '
                  'Cityscapes root)')
 
-    outputs = _run(func, tasks, args.workers)
+    outputs = map_with_progress(func, tasks, args.workers)
     results = [o[0] for o in outputs]
     skipped = sum((o[1] for o in outputs), Counter())
     ious = [iou for o in outputs for iou in o[2]]

@@ -39,14 +39,11 @@ from PIL import Image
 from pycocotools import mask as mask_utils
 
 from mmrtseg.datasets.instance_results import rle_to_mask
-from mmrtseg.evaluation.instance_results_eval import (annotation_rle,
-                                                      cityscapes_gt_instances,
-                                                      load_instance_results,
-                                                      result_image_ids)
+from mmrtseg.evaluation.instance_results_eval import (
+    CITYSCAPES_EVAL_LABEL_IDS, annotation_rle, cityscapes_gt_instances,
+    load_instance_results, result_image_ids)
 from mmrtseg.models.refiners.patches import extract_patches, propose_patches
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_coarse_masks import CITYSCAPES_INSTANCE_IDS, _run  # noqa: E402
+from mmrtseg.utils import map_with_progress
 
 #: Reasons a prediction is not used, in the order they are checked.
 SKIP_REASONS = ('empty mask', 'no same-category GT', 'IoU too low')
@@ -131,7 +128,7 @@ def load_gt_images(gt, split):
             file_name=png.name.replace('_gtFine_instanceIds.png',
                                        '_leftImg8bit.png'),
             source=('cityscapes', str(png)))
-    return images, list(CITYSCAPES_INSTANCE_IDS)
+    return images, list(CITYSCAPES_EVAL_LABEL_IDS)
 
 
 def default_img_dir(gt, split):
@@ -152,7 +149,7 @@ def gt_instances(image):
     else:
         items = [(g['id'], g['category_id'], g['segmentation'])
                  for g in cityscapes_gt_instances(
-                     source, CITYSCAPES_INSTANCE_IDS)[1] if not g['iscrowd']]
+                     source, CITYSCAPES_EVAL_LABEL_IDS)[1] if not g['iscrowd']]
     return [it for it in items if mask_utils.area(it[2]) > 0]
 
 
@@ -252,7 +249,7 @@ def main(argv=None):
 
     print(f'matching {sum(len(r["masks"]) for r in results)} predictions '
           f'of {len(results)} images to the ground truth')
-    matches = _run(match_image, [(r, images[i], args.min_iou)
+    matches = map_with_progress(match_image, [(r, images[i], args.min_iou)
                                  for r, i in zip(results, img_ids)],
                    args.workers)
     status = Counter(m[0] for image_matches in matches
@@ -280,7 +277,7 @@ def main(argv=None):
                     max_images=args.max_images)
     print(f'\ncutting the patches of {len(used)} instances')
     order = sorted(selected)
-    records = _run(patch_image, [
+    records = map_with_progress(patch_image, [
         (results[n], images[img_ids[n]], img_files[n], selected[n], settings,
          str(out_dir)) for n in order
     ], args.workers) if order else []
