@@ -17,17 +17,14 @@ with ``<name> = <image stem>_<instance index>_<patch index>``.
 import os.path as osp
 from typing import List
 
-import mmengine.fileio as fileio
 from mmseg.datasets import BaseSegDataset
 
 from mmrtseg.registry import DATASETS
+from .layout_checks import require_dir, require_files, require_samples
 
 _LAYOUT = ('expected a BPR patch folder under data_root: img/, mask/ and '
            'gt/ holding PNGs with the same names (written by '
            'tools/bpr/prepare_patches.py)')
-
-#: How many missing files an error message lists.
-_MAX_LISTED = 5
 
 
 @DATASETS.register_module()
@@ -88,53 +85,20 @@ class BPRPatchDataset(BaseSegDataset):
         for path, what in ((img_dir, 'image folder (img/)'),
                            (mask_dir, 'coarse-mask folder (mask/)'),
                            (seg_dir, 'ground-truth folder (gt/)')):
-            self._require_dir(path, what)
+            require_dir(path, f'BPR {what}', _LAYOUT, self.backend_args)
 
         data_list = super().load_data_list()
-        if not data_list:
-            raise FileNotFoundError(
-                f'BPR image folder {img_dir} holds no files ending with '
-                f'"{self.img_suffix}"' +
-                (f' (ann_file {self.ann_file} listed none)'
-                 if self.ann_file else '') + f'; {_LAYOUT}')
+        require_samples(data_list, 'BPR image folder', img_dir,
+                        self.img_suffix, self.ann_file, _LAYOUT)
         for info in data_list:
             name = osp.relpath(info['img_path'], img_dir)
             name = name[:len(name) - len(self.img_suffix)]
             info['coarse_mask_path'] = osp.join(mask_dir,
                                                 name + self.mask_suffix)
-        self._require_files(data_list, 'coarse_mask_path', mask_dir,
-                            self.mask_suffix, 'coarse mask')
-        self._require_files(data_list, 'seg_map_path', seg_dir,
-                            self.seg_map_suffix, 'ground-truth')
+        require_files(data_list, 'coarse_mask_path', mask_dir,
+                      self.mask_suffix, 'BPR patches', 'coarse mask', _LAYOUT,
+                      self.backend_args)
+        require_files(data_list, 'seg_map_path', seg_dir, self.seg_map_suffix,
+                      'BPR patches', 'ground-truth', _LAYOUT,
+                      self.backend_args)
         return data_list
-
-    def _require_dir(self, path: str, what: str) -> None:
-        if self.backend_args is not None:
-            return  # remote storage: listing fails loudly by itself
-        if not osp.isdir(path):
-            raise FileNotFoundError(
-                f'BPR {what} not found: {path} (absolute: '
-                f'{osp.abspath(path)}); {_LAYOUT}')
-
-    def _require_files(self, data_list: List[dict], key: str, folder: str,
-                       suffix: str, what: str) -> None:
-        """Raise ``FileNotFoundError`` listing the ``data_info[key]`` files
-        that ``folder`` lacks."""
-        present = set(
-            fileio.list_dir_or_file(
-                folder,
-                list_dir=False,
-                suffix=suffix,
-                recursive=True,
-                backend_args=self.backend_args))
-        missing = [
-            info[key] for info in data_list
-            if osp.relpath(info[key], folder) not in present
-        ]
-        if missing:
-            listed = ', '.join(missing[:_MAX_LISTED])
-            more = (f' and {len(missing) - _MAX_LISTED} more'
-                    if len(missing) > _MAX_LISTED else '')
-            raise FileNotFoundError(
-                f'{len(missing)} of {len(data_list)} BPR patches have no '
-                f'{what} file: {listed}{more}; {_LAYOUT}')

