@@ -26,13 +26,10 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 
 from mmrtseg.registry import TRANSFORMS
+from .loading import _hxw
 
 #: results key of the coarse-mask patch
 COARSE_MASK_KEY = 'coarse_mask'
-
-
-def _hxw(shape):
-    return f'{shape[0]}x{shape[1]}'
 
 
 def _check_binary(mask: np.ndarray, filename: str) -> None:
